@@ -1,0 +1,46 @@
+package core
+
+import (
+	"sync"
+	"time"
+)
+
+var timerPool sync.Pool
+
+// Deadline is the timeout of one blocking call. Its timer starts only when
+// the call actually blocks, so calls that complete at once cost nothing.
+// A Deadline is not safe for concurrent use.
+type Deadline struct {
+	d time.Duration
+	t *time.Timer
+}
+
+// NewDeadline returns a deadline d from the first call to C; d <= 0 means
+// none.
+func NewDeadline(d time.Duration) Deadline { return Deadline{d: d} }
+
+// C returns a channel that receives when the deadline passes, starting the
+// timer on first use, or nil (never ready) when there is no deadline.
+func (dl *Deadline) C() <-chan time.Time {
+	if dl == nil || dl.d <= 0 {
+		return nil
+	}
+	if dl.t == nil {
+		if v := timerPool.Get(); v != nil {
+			dl.t = v.(*time.Timer)
+			dl.t.Reset(dl.d)
+		} else {
+			dl.t = time.NewTimer(dl.d)
+		}
+	}
+	return dl.t.C
+}
+
+// Stop releases the timer, if one was started.
+func (dl *Deadline) Stop() {
+	if dl != nil && dl.t != nil {
+		dl.t.Stop() // since Go 1.23 a stopped timer's channel is drained
+		timerPool.Put(dl.t)
+		dl.t = nil
+	}
+}

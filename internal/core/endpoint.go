@@ -1,0 +1,341 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/spgo/sp"
+)
+
+// endpoint is a dialer or a listener.
+type endpoint interface {
+	URL() string
+	options() *Options
+	// stop ends the endpoint's goroutines and closes its pipes; it does
+	// not wait.
+	stop()
+	isStopped() bool
+}
+
+// epBase is what dialers and listeners share.
+type epBase struct {
+	s    *Socket
+	url  string
+	opts *Options
+
+	ctx    context.Context // canceled by stop
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the endpoint's goroutine exits
+
+	mu      sync.Mutex
+	started bool
+}
+
+// config is the sp.TransportConfig of an endpoint.
+type config struct {
+	info sp.ProtocolInfo
+	*Options
+}
+
+func (c config) Protocol() sp.ProtocolInfo { return c.info }
+
+func (b *epBase) init(s *Socket, url string, opts []sp.EndpointOption) error {
+	b.s, b.url, b.opts, b.done = s, url, s.opts.child(), make(chan struct{})
+	for _, o := range opts {
+		if err := o.Apply(b.opts); err != nil {
+			return err
+		}
+	}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	return nil
+}
+
+func (b *epBase) URL() string       { return b.url }
+func (b *epBase) options() *Options { return b.opts }
+func (b *epBase) isStopped() bool   { return b.ctx.Err() != nil }
+
+// SetOptionValue implements sp.OptionSetter.
+func (b *epBase) SetOptionValue(name string, v any) error { return b.opts.SetOptionValue(name, v) }
+
+// OptionValue implements sp.OptionGetter.
+func (b *epBase) OptionValue(name string) (any, error) { return b.opts.OptionValue(name) }
+
+// start marks the endpoint started and registers it with the socket, so
+// that the socket's Close stops it.
+func (b *epBase) start(op string, e endpoint) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.started {
+		return &sp.OpError{Op: op, URL: b.url, Err: fmt.Errorf("%w: already started", sp.ErrBadState)}
+	}
+	if b.isStopped() {
+		return &sp.OpError{Op: op, URL: b.url, Err: sp.ErrClosed}
+	}
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	if b.s.closed {
+		return &sp.OpError{Op: op, URL: b.url, Err: sp.ErrClosed}
+	}
+	b.started = true
+	b.s.endpoints[e] = struct{}{}
+	b.s.wg.Add(1)
+	return nil
+}
+
+// closeEndpoint stops e, closes its pipes and waits for its goroutine.
+func (b *epBase) closeEndpoint(e endpoint) error {
+	e.stop()
+	b.s.mu.Lock()
+	delete(b.s.endpoints, e)
+	var mine []*Pipe
+	for _, p := range b.s.pipes {
+		if p.ep == e {
+			mine = append(mine, p)
+		}
+	}
+	b.s.mu.Unlock()
+	for _, p := range mine {
+		p.Close()
+	}
+	b.mu.Lock()
+	started := b.started
+	b.mu.Unlock()
+	if started {
+		<-b.done
+	}
+	return nil
+}
+
+// handshake runs conn's handshake bounded by the handshake timeout and by
+// the endpoint's life, and adds the pipe.
+func (b *epBase) handshake(conn sp.TransportConn, e endpoint) (*Pipe, error) {
+	stop := context.AfterFunc(b.ctx, func() { conn.Close() })
+	err := conn.Handshake(time.Now().Add(Get(b.opts, sp.HandshakeTimeout)))
+	stop()
+	if err != nil {
+		conn.Close()
+		if b.isStopped() {
+			return nil, sp.ErrClosed
+		}
+		return nil, err
+	}
+	return b.s.addPipe(conn, e)
+}
+
+// sleep waits d or until the endpoint stops, reporting false for the latter.
+func (b *epBase) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-b.ctx.Done():
+		return false
+	}
+}
+
+// jitter returns a duration in [d/2, d].
+func jitter(d time.Duration) time.Duration {
+	if d < 2 {
+		return d
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// dialer implements sp.Dialer.
+type dialer struct {
+	epBase
+	tran sp.TransportDialer
+}
+
+// NewDialer implements sp.Socket.
+func (s *Socket) NewDialer(url string, opts ...sp.EndpointOption) (sp.Dialer, error) {
+	t, err := sp.FindTransport(url)
+	if err != nil {
+		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
+	}
+	d := &dialer{}
+	if err := d.init(s, url, opts); err != nil {
+		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
+	}
+	if d.tran, err = t.NewDialer(url, config{s.info, d.opts}); err != nil {
+		d.cancel()
+		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
+	}
+	return d, nil
+}
+
+// Dial implements sp.Socket.
+func (s *Socket) Dial(url string, opts ...sp.EndpointOption) error {
+	d, err := s.NewDialer(url, opts...)
+	if err != nil {
+		return err
+	}
+	return d.Dial()
+}
+
+// Dial implements sp.Dialer.
+func (d *dialer) Dial() error {
+	if err := d.start("dial", d); err != nil {
+		return err
+	}
+	var p *Pipe
+	if Get(d.opts, sp.DialSync) {
+		var err error
+		if p, err = d.connect(); err != nil {
+			close(d.done)
+			d.s.wg.Done()
+			d.closeEndpoint(d)
+			return &sp.OpError{Op: "dial", URL: d.url, Err: err}
+		}
+	}
+	go d.run(p)
+	return nil
+}
+
+func (d *dialer) connect() (*Pipe, error) {
+	conn, err := d.tran.Dial(d.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return d.handshake(conn, d)
+}
+
+// run keeps the dialer connected until it stops.
+func (d *dialer) run(p *Pipe) {
+	defer d.s.wg.Done()
+	defer close(d.done)
+	min := Get(d.opts, sp.ReconnectMin)
+	backoff := min
+	for {
+		if p == nil {
+			var err error
+			p, err = d.connect()
+			if err != nil {
+				if d.isStopped() {
+					return
+				}
+				d.s.logInfo("dial failed", "url", d.url, "err", err, "retry", backoff)
+				if !d.sleep(jitter(backoff)) {
+					return
+				}
+				backoff = min2(backoff*2, Get(d.opts, sp.ReconnectMax), min)
+				continue
+			}
+			backoff = min
+		}
+		select {
+		case <-p.removed:
+		case <-d.ctx.Done():
+			return
+		}
+		p = nil
+		if !d.sleep(jitter(min)) {
+			return
+		}
+	}
+}
+
+func min2(d, max, min time.Duration) time.Duration {
+	if d > max {
+		d = max
+	}
+	if d < min {
+		d = min
+	}
+	return d
+}
+
+func (d *dialer) stop() { d.cancel() }
+
+// Close implements sp.Dialer.
+func (d *dialer) Close() error { return d.closeEndpoint(d) }
+
+// listener implements sp.Listener.
+type listener struct {
+	epBase
+	tran sp.TransportListener
+}
+
+// NewListener implements sp.Socket.
+func (s *Socket) NewListener(url string, opts ...sp.EndpointOption) (sp.Listener, error) {
+	t, err := sp.FindTransport(url)
+	if err != nil {
+		return nil, &sp.OpError{Op: "listen", URL: url, Err: err}
+	}
+	l := &listener{}
+	if err := l.init(s, url, opts); err != nil {
+		return nil, &sp.OpError{Op: "listen", URL: url, Err: err}
+	}
+	if l.tran, err = t.NewListener(url, config{s.info, l.opts}); err != nil {
+		l.cancel()
+		return nil, &sp.OpError{Op: "listen", URL: url, Err: err}
+	}
+	return l, nil
+}
+
+// Listen implements sp.Socket.
+func (s *Socket) Listen(url string, opts ...sp.EndpointOption) error {
+	l, err := s.NewListener(url, opts...)
+	if err != nil {
+		return err
+	}
+	return l.Listen()
+}
+
+// Listen implements sp.Listener.
+func (l *listener) Listen() error {
+	if err := l.start("listen", l); err != nil {
+		return err
+	}
+	if err := l.tran.Listen(); err != nil {
+		close(l.done)
+		l.s.wg.Done()
+		l.closeEndpoint(l)
+		return &sp.OpError{Op: "listen", URL: l.url, Err: err}
+	}
+	go l.run()
+	return nil
+}
+
+// Addr implements sp.Listener.
+func (l *listener) Addr() net.Addr { return l.tran.Addr() }
+
+func (l *listener) run() {
+	defer l.s.wg.Done()
+	defer close(l.done)
+	for {
+		conn, err := l.tran.Accept()
+		if err != nil {
+			if l.isStopped() {
+				return
+			}
+			// Out of descriptors, or an aborted connection: pause so
+			// as not to spin, then go on accepting.
+			l.s.logWarn("accept failed", "url", l.url, "err", err)
+			if !l.sleep(10 * time.Millisecond) {
+				return
+			}
+			continue
+		}
+		l.s.wg.Add(1)
+		go func() {
+			defer l.s.wg.Done()
+			if _, err := l.handshake(conn, l); err != nil && !l.isStopped() {
+				l.s.logWarn("peer rejected", "url", l.url, "peer", conn.RemoteAddr(), "err", err)
+			}
+		}()
+	}
+}
+
+func (l *listener) stop() {
+	l.cancel()
+	l.tran.Close()
+}
+
+// Close implements sp.Listener.
+func (l *listener) Close() error { return l.closeEndpoint(l) }

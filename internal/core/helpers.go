@@ -1,0 +1,116 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/spgo/sp"
+)
+
+// Deliver queues m, received on p, for Recv. It waits for room, which pushes
+// back on the peer, and frees m if p closes first.
+func (s *Socket) Deliver(p *Pipe, m *sp.Message) {
+	if err := s.RecvQ.Put(context.Background(), m, nil, p.closed); err != nil {
+		m.Free()
+	}
+}
+
+// RecvQueued takes the next message from the receive queue, for a
+// protocol's RecvMsg.
+func (s *Socket) RecvQueued(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	if m := s.RecvQ.TryGet(); m != nil {
+		return m, nil
+	}
+	dl := NewDeadline(timeout)
+	defer dl.Stop()
+	return s.RecvQ.Get(ctx, &dl, s.closing)
+}
+
+// NotSupported returns an error saying the socket's protocol cannot do op.
+func (s *Socket) NotSupported(op string) error {
+	return fmt.Errorf("%w: %s on a %s socket", sp.ErrNotSupported, op, s.info.SelfName)
+}
+
+// RoundRobin sends each message to the next of its pipes that has room,
+// waiting when none has. It is safe for concurrent use; the zero value is
+// ready once S is set.
+type RoundRobin struct {
+	S     *Socket
+	mu    sync.Mutex
+	pipes []*Pipe
+	next  int
+}
+
+// Add adds a pipe and wakes senders waiting for room.
+func (r *RoundRobin) Add(p *Pipe) {
+	r.mu.Lock()
+	r.pipes = append(r.pipes, p)
+	r.mu.Unlock()
+	r.S.Room.Broadcast()
+}
+
+// Remove removes a pipe.
+func (r *RoundRobin) Remove(p *Pipe) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, q := range r.pipes {
+		if q == p {
+			r.pipes = append(r.pipes[:i], r.pipes[i+1:]...)
+			if r.next > i {
+				r.next--
+			}
+			return
+		}
+	}
+}
+
+// Len returns the number of pipes.
+func (r *RoundRobin) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pipes)
+}
+
+func (r *RoundRobin) try(m *sp.Message) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.pipes)
+	for i := 0; i < n; i++ {
+		k := (r.next + i) % n
+		if r.pipes[k].TrySend(m) {
+			r.next = (k + 1) % n
+			return true
+		}
+	}
+	return false
+}
+
+// Send queues m on the next pipe with room, waiting for one until ctx ends,
+// the timeout passes or the socket closes. It owns m, also on error.
+func (r *RoundRobin) Send(ctx context.Context, m *sp.Message, timeout time.Duration) error {
+	if r.try(m) {
+		return nil
+	}
+	dl := NewDeadline(timeout)
+	defer dl.Stop()
+	for {
+		room := r.S.Room.Chan()
+		if r.try(m) {
+			return nil
+		}
+		select {
+		case <-room:
+		case <-ctx.Done():
+			m.Free()
+			return sp.ContextError(ctx)
+		case <-dl.C():
+			m.Free()
+			return sp.ErrTimeout
+		case <-r.S.closing:
+			m.Free()
+			return sp.ErrClosed
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package core
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/spgo/sp"
+)
+
+type optSpec struct {
+	def      any
+	check    func(any) error
+	apply    func(any)
+	endpoint bool
+}
+
+// Options holds the option values of a socket, or of a dialer or listener,
+// which inherit unset values from their socket's. It is safe for concurrent
+// use.
+type Options struct {
+	mu     sync.RWMutex
+	specs  map[string]*optSpec // shared with the parent
+	vals   map[string]any
+	parent *Options
+}
+
+func newOptions() *Options {
+	return &Options{specs: make(map[string]*optSpec), vals: make(map[string]any)}
+}
+
+// child returns options for an endpoint of the socket.
+func (o *Options) child() *Options {
+	return &Options{specs: o.specs, vals: make(map[string]any), parent: o}
+}
+
+// Define declares option opt with its default, a check of new values (nil
+// for none) and, for socket-wide use, a function called with every value set
+// (nil for none). An endpoint option may also be set on dialers and
+// listeners. Define must be called before the options are shared.
+func Define[T any](o *Options, opt sp.Option[T], def T, check func(T) error, endpoint bool, apply func(T)) {
+	s := &optSpec{def: def, endpoint: endpoint}
+	s.check = func(v any) error {
+		t, ok := v.(T)
+		if !ok {
+			return fmt.Errorf("%w: %s takes a %T, not %T", sp.ErrBadOption, opt.Name(), def, v)
+		}
+		if check != nil {
+			if err := check(t); err != nil {
+				return fmt.Errorf("%w: %s: %v", sp.ErrBadOption, opt.Name(), err)
+			}
+		}
+		return nil
+	}
+	if apply != nil {
+		s.apply = func(v any) { apply(v.(T)) }
+		apply(def)
+	}
+	o.specs[opt.Name()] = s
+}
+
+// SetOptionValue implements sp.OptionSetter.
+func (o *Options) SetOptionValue(name string, v any) error {
+	s, ok := o.specs[name]
+	if !ok || (o.parent != nil && !s.endpoint) {
+		return fmt.Errorf("%w: unknown option %q here", sp.ErrBadOption, name)
+	}
+	if err := s.check(v); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	o.vals[name] = v
+	if s.apply != nil && o.parent == nil {
+		s.apply(v)
+	}
+	o.mu.Unlock()
+	return nil
+}
+
+// OptionValue implements sp.OptionGetter.
+func (o *Options) OptionValue(name string) (any, error) {
+	s, ok := o.specs[name]
+	if !ok || (o.parent != nil && !s.endpoint) {
+		return nil, fmt.Errorf("%w: unknown option %q here", sp.ErrBadOption, name)
+	}
+	o.mu.RLock()
+	v, ok := o.vals[name]
+	o.mu.RUnlock()
+	if ok {
+		return v, nil
+	}
+	if o.parent != nil {
+		return o.parent.OptionValue(name)
+	}
+	return s.def, nil
+}
+
+// Get returns the value of opt, which must be defined.
+func Get[T any](o *Options, opt sp.Option[T]) T {
+	v, err := o.OptionValue(opt.Name())
+	if err != nil {
+		panic("sp: internal error: " + err.Error())
+	}
+	return v.(T)
+}
+
+func atLeast[T int | time.Duration](min T) func(T) error {
+	return func(v T) error {
+		if v < min {
+			return fmt.Errorf("%v is below %v", v, min)
+		}
+		return nil
+	}
+}
+
+func inRange(lo, hi int) func(int) error {
+	return func(v int) error {
+		if v < lo || v > hi {
+			return fmt.Errorf("%d is outside %d..%d", v, lo, hi)
+		}
+		return nil
+	}
+}
+
+// defineCommon declares the options every socket has.
+func (s *Socket) defineCommon() {
+	o := s.opts
+	Define(o, sp.SendTimeout, 0, atLeast(time.Duration(0)), false, func(v time.Duration) { s.sendTimeout.Store(int64(v)) })
+	Define(o, sp.RecvTimeout, 0, atLeast(time.Duration(0)), false, func(v time.Duration) { s.recvTimeout.Store(int64(v)) })
+	Define(o, sp.SendQueueLen, 128, inRange(1, 8192), false, nil)
+	Define(o, sp.RecvQueueLen, 128, inRange(1, 8192), false, func(v int) {
+		if s.RecvQ != nil {
+			s.RecvQ.SetLimit(v)
+		}
+	})
+	Define(o, sp.RecvMaxSize, 1<<20, atLeast(0), true, nil)
+	Define(o, sp.ReconnectMin, 100*time.Millisecond, atLeast(time.Millisecond), true, nil)
+	Define(o, sp.ReconnectMax, 10*time.Second, atLeast(time.Duration(0)), true, nil)
+	Define(o, sp.HandshakeTimeout, 10*time.Second, atLeast(time.Millisecond), true, nil)
+	Define(o, sp.MaxTTL, 8, inRange(1, 255), false, func(v int) { s.maxTTL.Store(int32(v)) })
+	Define(o, sp.TCPNoDelay, true, nil, true, nil)
+	Define(o, sp.TCPKeepAlive, 15*time.Second, atLeast(time.Duration(0)), true, nil)
+	Define(o, sp.DialSync, false, nil, true, nil)
+	Define(o, sp.Logger, (*slog.Logger)(nil), nil, false, func(l *slog.Logger) { s.log.Store(l) })
+	Define(o, sp.SocketName, "", nil, false, nil)
+}

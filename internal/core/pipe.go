@@ -1,0 +1,140 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/spgo/sp"
+)
+
+var lastPipeID atomic.Uint32
+
+// Pipe is one connection of a socket to a peer, with one reader and one
+// writer goroutine. Protocols keep their per-pipe state in Data. A Pipe is
+// safe for concurrent use.
+type Pipe struct {
+	id      uint32
+	sock    *Socket
+	conn    sp.TransportConn
+	ep      endpoint
+	sendq   *Queue
+	maxSize int
+
+	// Data is the protocol's state for this pipe. The protocol sets it in
+	// AddPipe, before any other goroutine can see the pipe.
+	Data any
+
+	closeOnce sync.Once
+	closed    chan struct{} // closed by Close
+	wrote     chan struct{} // closed when the writer has exited
+	removed   chan struct{} // closed when the pipe has left the socket
+	reason    error
+}
+
+func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe {
+	id := lastPipeID.Add(1) & 0x7fffffff
+	return &Pipe{
+		id:      id,
+		sock:    s,
+		conn:    conn,
+		ep:      ep,
+		sendq:   NewQueue(Get(s.opts, sp.SendQueueLen)),
+		maxSize: Get(opts, sp.RecvMaxSize),
+		closed:  make(chan struct{}),
+		wrote:   make(chan struct{}),
+		removed: make(chan struct{}),
+	}
+}
+
+// ID implements sp.Pipe.
+func (p *Pipe) ID() uint32 { return p.id }
+
+// LocalAddr implements sp.Pipe.
+func (p *Pipe) LocalAddr() net.Addr { return p.conn.LocalAddr() }
+
+// RemoteAddr implements sp.Pipe.
+func (p *Pipe) RemoteAddr() net.Addr { return p.conn.RemoteAddr() }
+
+// PeerProtocol implements sp.Pipe.
+func (p *Pipe) PeerProtocol() uint16 { return p.conn.PeerProtocol() }
+
+// Close implements sp.Pipe.
+func (p *Pipe) Close() error {
+	p.closeWith(sp.ErrClosed)
+	return nil
+}
+
+// Closed returns a channel closed when the pipe closes.
+func (p *Pipe) Closed() <-chan struct{} { return p.closed }
+
+// TrySend queues m for the pipe if its queue has room, and reports whether it
+// did; on false the caller keeps m.
+func (p *Pipe) TrySend(m *sp.Message) bool { return p.sendq.TryPut(m) }
+
+// Send queues m for the pipe, waiting for room. On error the caller keeps m;
+// the error is sp.ErrClosed if the pipe closed.
+func (p *Pipe) Send(ctx context.Context, m *sp.Message, dl *Deadline) error {
+	return p.sendq.Put(ctx, m, dl, p.closed)
+}
+
+func (p *Pipe) closeWith(err error) {
+	p.closeOnce.Do(func() {
+		p.reason = err
+		close(p.closed)
+		p.conn.Close()
+		p.sendq.Close()
+	})
+}
+
+func (p *Pipe) reader() {
+	defer p.sock.wg.Done()
+	for {
+		m, err := p.conn.Recv(p.maxSize)
+		if err != nil {
+			p.closeWith(err)
+			break
+		}
+		m.SetPipe(p)
+		p.sock.proto.Received(p, m)
+	}
+	<-p.wrote
+	p.sock.removePipe(p)
+}
+
+func (p *Pipe) writer() {
+	defer p.sock.wg.Done()
+	defer close(p.wrote)
+	batch := make([]*sp.Message, 0, 16)
+	for p.sendq.Wait(p.closed) {
+		batch = p.sendq.GetAll(batch[:0])
+		if len(batch) == 0 {
+			continue
+		}
+		p.sock.Room.Broadcast()
+		for i, m := range batch {
+			batch[i] = nil
+			if err := p.conn.Send(m); err != nil {
+				for _, m := range batch[i+1:] {
+					m.Free()
+				}
+				p.closeWith(err)
+				return
+			}
+		}
+		if err := p.conn.Flush(); err != nil {
+			p.closeWith(err)
+			return
+		}
+	}
+}
+
+// quiet reports whether a pipe's close reason is an ordinary end of the
+// connection rather than something to warn about.
+func quiet(err error) bool {
+	return err == nil || errors.Is(err, sp.ErrClosed) || errors.Is(err, io.EOF) ||
+		errors.Is(err, net.ErrClosed)
+}

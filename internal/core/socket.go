@@ -1,0 +1,287 @@
+// Package core is the socket engine: the set of pipes, dialers that
+// reconnect, listeners, options and the socket's lifecycle. Protocols plug
+// into it through the Protocol interface; transports through sp.Transport.
+package core
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spgo/sp"
+
+	// The built-in transports are always available.
+	_ "github.com/spgo/sp/transport/inproc"
+	_ "github.com/spgo/sp/transport/ipc"
+	_ "github.com/spgo/sp/transport/tcp"
+)
+
+// Protocol is a pattern's rules. The engine calls AddPipe and RemovePipe as
+// peers come and go, and Received with each message a pipe reads; the
+// protocol decides where sent messages go and what received ones mean.
+//
+// The engine may call AddPipe while holding the socket's lock, so a protocol
+// must not call back into the Socket's dialer, listener or Close methods from
+// it.
+type Protocol interface {
+	// Init is called once by NewSocket, before anything else; the protocol
+	// keeps s and may define its own options on s.Options().
+	Init(s *Socket)
+	// Info names the protocol and its peer.
+	Info() sp.ProtocolInfo
+	// AddPipe is called when a pipe joins; an error rejects the pipe.
+	AddPipe(p *Pipe) error
+	// RemovePipe is called once a pipe added by AddPipe has closed.
+	RemovePipe(p *Pipe)
+	// Received is called on p's reader goroutine with each message it
+	// reads (header and body together in Body); the protocol owns m. It
+	// may block to push back on the peer, but must return once p closes.
+	Received(p *Pipe, m *sp.Message)
+	// SendMsg sends m, owning it also on error; timeout <= 0 means none.
+	SendMsg(ctx context.Context, m *sp.Message, timeout time.Duration) error
+	// RecvMsg receives a message; timeout <= 0 means none.
+	RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message, error)
+	// Close is called once when the socket closes, after its pipes were
+	// told to close; it must wake the protocol's blocked calls.
+	Close()
+}
+
+// ContextOpener is implemented by protocols that have contexts.
+type ContextOpener interface {
+	OpenContext() (sp.Context, error)
+}
+
+// Socket implements sp.Socket over a Protocol. It is safe for concurrent use.
+type Socket struct {
+	proto Protocol
+	info  sp.ProtocolInfo
+	opts  *Options
+
+	// RecvQ is the socket's receive queue, sized by sp.RecvQueueLen, for
+	// protocols that deliver messages to Recv through one queue.
+	RecvQ *Queue
+	// Room is broadcast whenever a pipe's writer has emptied its queue,
+	// for protocols whose Send waits for a pipe with room.
+	Room Notifier
+
+	sendTimeout atomic.Int64
+	recvTimeout atomic.Int64
+	maxTTL      atomic.Int32
+	log         atomic.Pointer[slog.Logger]
+	hook        atomic.Pointer[sp.PipeHook]
+
+	mu        sync.Mutex
+	closed    bool
+	closing   chan struct{}
+	pipes     map[uint32]*Pipe
+	endpoints map[endpoint]struct{}
+	wg        sync.WaitGroup
+}
+
+// NewSocket returns a socket running proto.
+func NewSocket(proto Protocol) *Socket {
+	s := &Socket{
+		proto:     proto,
+		info:      proto.Info(),
+		opts:      newOptions(),
+		closing:   make(chan struct{}),
+		pipes:     make(map[uint32]*Pipe),
+		endpoints: make(map[endpoint]struct{}),
+	}
+	s.defineCommon()
+	s.RecvQ = NewQueue(Get(s.opts, sp.RecvQueueLen))
+	proto.Init(s)
+	return s
+}
+
+// Options returns the socket's options, where a protocol defines its own.
+func (s *Socket) Options() *Options { return s.opts }
+
+// Closing returns a channel closed when the socket starts closing.
+func (s *Socket) Closing() <-chan struct{} { return s.closing }
+
+// MaxTTL returns the current sp.MaxTTL.
+func (s *Socket) MaxTTL() int { return int(s.maxTTL.Load()) }
+
+// Info implements sp.Socket.
+func (s *Socket) Info() sp.ProtocolInfo { return s.info }
+
+// SetOptionValue implements sp.OptionSetter.
+func (s *Socket) SetOptionValue(name string, v any) error { return s.opts.SetOptionValue(name, v) }
+
+// OptionValue implements sp.OptionGetter.
+func (s *Socket) OptionValue(name string) (any, error) { return s.opts.OptionValue(name) }
+
+// SetPipeHook implements sp.Socket.
+func (s *Socket) SetPipeHook(h sp.PipeHook) {
+	if h == nil {
+		s.hook.Store(nil)
+		return
+	}
+	s.hook.Store(&h)
+}
+
+func (s *Socket) callHook(ev sp.PipeEvent, p *Pipe) bool {
+	if h := s.hook.Load(); h != nil {
+		return (*h)(ev, p)
+	}
+	return true
+}
+
+// Send implements sp.Socket.
+func (s *Socket) Send(ctx context.Context, b []byte) error {
+	m := sp.NewMessage(len(b))
+	m.Body = append(m.Body, b...)
+	return s.SendMsg(ctx, m)
+}
+
+// Recv implements sp.Socket.
+func (s *Socket) Recv(ctx context.Context) ([]byte, error) {
+	m, err := s.RecvMsg(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m.Body, nil // the message itself is left to the collector
+}
+
+// SendMsg implements sp.Socket.
+func (s *Socket) SendMsg(ctx context.Context, m *sp.Message) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return s.proto.SendMsg(ctx, m, time.Duration(s.sendTimeout.Load()))
+}
+
+// RecvMsg implements sp.Socket.
+func (s *Socket) RecvMsg(ctx context.Context) (*sp.Message, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return s.proto.RecvMsg(ctx, time.Duration(s.recvTimeout.Load()))
+}
+
+// OpenContext implements sp.Socket.
+func (s *Socket) OpenContext() (sp.Context, error) {
+	if o, ok := s.proto.(ContextOpener); ok {
+		return o.OpenContext()
+	}
+	return nil, fmt.Errorf("%w: %s sockets have no contexts", sp.ErrNotSupported, s.info.SelfName)
+}
+
+// Close implements sp.Socket.
+func (s *Socket) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.closing)
+	eps := make([]endpoint, 0, len(s.endpoints))
+	for e := range s.endpoints {
+		eps = append(eps, e)
+	}
+	pipes := make([]*Pipe, 0, len(s.pipes))
+	for _, p := range s.pipes {
+		pipes = append(pipes, p)
+	}
+	s.mu.Unlock()
+
+	for _, e := range eps {
+		e.stop()
+	}
+	for _, p := range pipes {
+		p.Close()
+	}
+	s.proto.Close()
+	s.RecvQ.Close()
+	s.wg.Wait()
+	return nil
+}
+
+// Pipes returns the pipes now joined to the socket.
+func (s *Socket) Pipes() []*Pipe {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ps := make([]*Pipe, 0, len(s.pipes))
+	for _, p := range s.pipes {
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// addPipe judges a connection whose handshake is done and, if it is
+// welcome, makes it a pipe of the socket and starts its goroutines.
+func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
+	if peer := conn.PeerProtocol(); peer != s.info.Peer {
+		conn.Close()
+		return nil, fmt.Errorf("%w: peer protocol is 0x%x, a %s socket needs %s (0x%x)",
+			sp.ErrBadProtocol, peer, s.info.SelfName, s.info.PeerName, s.info.Peer)
+	}
+	p := newPipe(s, conn, ep, ep.options())
+	if !s.callHook(sp.PipeAdding, p) {
+		conn.Close()
+		return nil, errRejected
+	}
+	s.mu.Lock()
+	if s.closed || ep.isStopped() {
+		s.mu.Unlock()
+		conn.Close()
+		return nil, sp.ErrClosed
+	}
+	if err := s.proto.AddPipe(p); err != nil {
+		s.mu.Unlock()
+		conn.Close()
+		return nil, err
+	}
+	s.pipes[p.id] = p
+	s.wg.Add(2)
+	s.mu.Unlock()
+	s.callHook(sp.PipeAdded, p)
+	s.logInfo("pipe added", "pipe", p.id, "url", ep.URL(), "peer", conn.RemoteAddr())
+	go p.reader()
+	go p.writer()
+	return p, nil
+}
+
+var errRejected = fmt.Errorf("%w: rejected by the pipe hook", sp.ErrClosed)
+
+func (s *Socket) removePipe(p *Pipe) {
+	s.mu.Lock()
+	delete(s.pipes, p.id)
+	s.mu.Unlock()
+	s.proto.RemovePipe(p)
+	s.callHook(sp.PipeRemoved, p)
+	if quiet(p.reason) {
+		s.logInfo("pipe removed", "pipe", p.id, "url", p.ep.URL(), "reason", p.reason)
+	} else {
+		s.logWarn("pipe removed", "pipe", p.id, "url", p.ep.URL(), "reason", p.reason)
+	}
+	close(p.removed)
+}
+
+func (s *Socket) logger() *slog.Logger {
+	l := s.log.Load()
+	if l == nil {
+		return nil
+	}
+	if name := Get(s.opts, sp.SocketName); name != "" {
+		return l.With("socket", name)
+	}
+	return l.With("socket", s.info.SelfName)
+}
+
+func (s *Socket) logInfo(msg string, args ...any) {
+	if l := s.logger(); l != nil {
+		l.Info(msg, args...)
+	}
+}
+
+func (s *Socket) logWarn(msg string, args ...any) {
+	if l := s.logger(); l != nil {
+		l.Warn(msg, args...)
+	}
+}

@@ -1,0 +1,203 @@
+// Package stream is the SP mapping over a byte stream, shared by the tcp,
+// ipc and (later) tls transports: the 8-byte handshake, then length-prefixed
+// frames (with a type byte before each length over ipc).
+package stream
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/wire"
+)
+
+// Buffer sizes of a connection. Writes are batched by the engine: a pipe's
+// writer sends every queued message and then flushes once.
+const (
+	readBufferSize  = 16 << 10
+	writeBufferSize = 32 << 10
+)
+
+// Conn implements sp.TransportConn over a net.Conn. Recv is called from one
+// goroutine, Send and Flush from another; Close from any.
+type Conn struct {
+	c     net.Conn
+	r     *bufio.Reader
+	w     *bufio.Writer
+	ipc   bool
+	proto uint16
+	peer  uint16
+	pre   [9]byte
+}
+
+// New returns a connection that will speak protocol proto over c; ipc selects
+// the ipc framing.
+func New(c net.Conn, proto uint16, ipc bool) *Conn {
+	return &Conn{
+		c:     c,
+		r:     bufio.NewReaderSize(c, readBufferSize),
+		w:     bufio.NewWriterSize(c, writeBufferSize),
+		ipc:   ipc,
+		proto: proto,
+	}
+}
+
+// NetConn returns the underlying connection.
+func (c *Conn) NetConn() net.Conn { return c.c }
+
+// Handshake sends our 8-byte header and reads the peer's, both before the
+// deadline.
+func (c *Conn) Handshake(deadline time.Time) error {
+	if err := c.c.SetDeadline(deadline); err != nil {
+		return err
+	}
+	var b [wire.HandshakeSize]byte
+	if _, err := c.c.Write(wire.AppendHandshake(b[:0], c.proto)); err != nil {
+		return fmt.Errorf("handshake: %w", err)
+	}
+	if _, err := io.ReadFull(c.r, b[:]); err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return fmt.Errorf("handshake: %w: no handshake from the peer in time", sp.ErrTimeout)
+		}
+		return fmt.Errorf("handshake: %w", err)
+	}
+	peer, err := wire.ParseHandshake(b[:])
+	if err != nil {
+		return err
+	}
+	c.peer = peer
+	return c.c.SetDeadline(time.Time{})
+}
+
+// PeerProtocol implements sp.TransportConn.
+func (c *Conn) PeerProtocol() uint16 { return c.peer }
+
+// Send implements sp.TransportConn.
+func (c *Conn) Send(m *sp.Message) error {
+	pre := wire.AppendFrameHeader(c.pre[:0], c.ipc, len(m.Header)+len(m.Body))
+	c.w.Write(pre)
+	c.w.Write(m.Header)
+	_, err := c.w.Write(m.Body)
+	m.Free()
+	return err
+}
+
+// Flush implements sp.TransportConn.
+func (c *Conn) Flush() error { return c.w.Flush() }
+
+// Recv implements sp.TransportConn.
+func (c *Conn) Recv(max int) (*sp.Message, error) { return wire.ReadFrame(c.r, c.ipc, max) }
+
+// LocalAddr implements sp.TransportConn.
+func (c *Conn) LocalAddr() net.Addr { return c.c.LocalAddr() }
+
+// RemoteAddr implements sp.TransportConn.
+func (c *Conn) RemoteAddr() net.Addr { return c.c.RemoteAddr() }
+
+// Close implements sp.TransportConn.
+func (c *Conn) Close() error { return c.c.Close() }
+
+// DialError turns a dial failure into sp's vocabulary: a refused or missing
+// endpoint wraps sp.ErrConnRefused.
+func DialError(err error) error {
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOENT) {
+		return fmt.Errorf("%w: %w", sp.ErrConnRefused, err)
+	}
+	return err
+}
+
+// ListenError turns a listen failure into sp's vocabulary: an address in use
+// wraps sp.ErrAddrInUse.
+func ListenError(err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%w: %w", sp.ErrAddrInUse, err)
+	}
+	return err
+}
+
+// Listener implements sp.TransportListener over a net.Listener made by a
+// function, for the stream transports. It is safe for concurrent use.
+type Listener struct {
+	proto uint16
+	ipc   bool
+	bind  func() (net.Listener, error)
+	setup func(net.Conn) // applied to each accepted connection, or nil
+
+	mu     sync.Mutex
+	l      net.Listener
+	closed bool
+}
+
+// NewListener returns a listener that binds with bind when Listen is called
+// and accepts connections speaking proto.
+func NewListener(proto uint16, ipc bool, bind func() (net.Listener, error), setup func(net.Conn)) *Listener {
+	return &Listener{proto: proto, ipc: ipc, bind: bind, setup: setup}
+}
+
+// Listen implements sp.TransportListener.
+func (l *Listener) Listen() error {
+	nl, err := l.bind()
+	if err != nil {
+		return ListenError(err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		nl.Close()
+		return sp.ErrClosed
+	}
+	l.l = nl
+	return nil
+}
+
+func (l *Listener) get() net.Listener {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.l
+}
+
+// Accept implements sp.TransportListener.
+func (l *Listener) Accept() (sp.TransportConn, error) {
+	nl := l.get()
+	if nl == nil {
+		return nil, sp.ErrClosed
+	}
+	c, err := nl.Accept()
+	if err != nil {
+		if errors.Is(err, net.ErrClosed) {
+			return nil, sp.ErrClosed
+		}
+		return nil, err
+	}
+	if l.setup != nil {
+		l.setup(c)
+	}
+	return New(c, l.proto, l.ipc), nil
+}
+
+// Addr implements sp.TransportListener.
+func (l *Listener) Addr() net.Addr {
+	if nl := l.get(); nl != nil {
+		return nl.Addr()
+	}
+	return nil
+}
+
+// Close implements sp.TransportListener.
+func (l *Listener) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	if l.l != nil {
+		return l.l.Close()
+	}
+	return nil
+}

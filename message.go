@@ -1,0 +1,113 @@
+package sp
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Message is one SP message: a protocol Header (a backtrace, a hop count, or
+// nothing) and the application Body. On the wire they travel as one frame,
+// header first.
+//
+// Messages are pooled. SendMsg takes ownership of the message it is given: the
+// caller must not touch it afterwards. RecvMsg gives ownership of the message
+// it returns: the caller may keep it, change it, send it on, or call Free when
+// done so that its buffer is reused.
+//
+// A Message is not safe for concurrent use, except that a message made shared
+// by Clone may be read (never written) by several goroutines, each of which
+// calls Free once.
+type Message struct {
+	// Header is the protocol header. Cooked sockets fill and strip it
+	// themselves; raw sockets expose it to the application.
+	Header []byte
+	// Body is the application payload.
+	Body []byte
+
+	pipe Pipe
+	refs atomic.Int32 // references beyond the first, added by Clone
+}
+
+// Size classes of pooled body buffers. A message whose body capacity is at
+// least a class size is returned to that class; bodies under the smallest
+// class or over the largest are left to the garbage collector.
+var msgClasses = [...]int{256, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20}
+
+var msgPools [len(msgClasses)]sync.Pool
+
+// NewMessage returns an empty message (zero-length Header and Body) whose Body
+// has room for at least size bytes without growing.
+func NewMessage(size int) *Message {
+	for i, c := range msgClasses {
+		if size <= c {
+			if v := msgPools[i].Get(); v != nil {
+				return v.(*Message)
+			}
+			return &Message{Body: make([]byte, 0, c)}
+		}
+	}
+	return &Message{Body: make([]byte, 0, size)}
+}
+
+// Free returns the message to the pool. The caller must not use it afterwards.
+// Free of a message shared by Clone only drops one reference; the last Free
+// recycles it.
+func (m *Message) Free() {
+	if m.refs.Load() != 0 && m.refs.Add(-1) >= 0 {
+		return
+	}
+	m.refs.Store(0)
+	c := cap(m.Body)
+	if c < msgClasses[0] || c > 2*msgClasses[len(msgClasses)-1] {
+		return
+	}
+	i := len(msgClasses) - 1
+	for msgClasses[i] > c {
+		i--
+	}
+	m.Header = m.Header[:0]
+	m.Body = m.Body[:0]
+	m.pipe = nil
+	msgPools[i].Put(m)
+}
+
+// Dup returns a deep copy of the message: new buffers with the same Header and
+// Body bytes, the same Pipe.
+func (m *Message) Dup() *Message {
+	d := NewMessage(len(m.Body))
+	d.Header = append(d.Header, m.Header...)
+	d.Body = append(d.Body, m.Body...)
+	d.pipe = m.pipe
+	return d
+}
+
+// Clone adds a reference to m and returns m, so that one message can be handed
+// to several owners (a publisher's pipes, for example) without copying. Every
+// holder calls Free once. A cloned message must not be modified; use Dup or
+// MakeUnique first.
+func (m *Message) Clone() *Message {
+	m.refs.Add(1)
+	return m
+}
+
+// Shared reports whether other references made by Clone are still held.
+func (m *Message) Shared() bool { return m.refs.Load() > 0 }
+
+// MakeUnique returns a message the caller may modify: m itself if it is not
+// shared, otherwise a copy, and m loses the caller's reference.
+func (m *Message) MakeUnique() *Message {
+	if !m.Shared() {
+		return m
+	}
+	d := m.Dup()
+	m.Free()
+	return d
+}
+
+// Pipe returns the pipe the message arrived on, or nil for a message that was
+// not received.
+func (m *Message) Pipe() Pipe { return m.pipe }
+
+// SetPipe records the pipe a message arrived on. The engine calls it for every
+// received message; a protocol that sends to a chosen pipe reads it back.
+func (m *Message) SetPipe(p Pipe) { m.pipe = p }

@@ -1,0 +1,110 @@
+package sp
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Option names an option whose values have type T. The type parameter makes
+// SetOption and GetOption type-checked at compile time:
+//
+//	err := sp.SetOption(s, sp.RecvTimeout, 2*time.Second)
+//	n, err := sp.GetOption(s, sp.RecvMaxSize)
+//
+// Options of the root package apply to every socket; a protocol or transport
+// package declares its own (req.ResendTime, for example).
+type Option[T any] struct{ name string }
+
+// NewOption declares an option. Names are unique across packages; a protocol
+// or transport package prefixes them with its own name.
+func NewOption[T any](name string) Option[T] { return Option[T]{name: name} }
+
+// Name returns the option's name, as used in errors and by SetOptionValue.
+func (o Option[T]) Name() string { return o.name }
+
+// SetOption sets option o of s (a Socket, Dialer, Listener or Context) to v.
+func SetOption[T any](s OptionSetter, o Option[T], v T) error {
+	return s.SetOptionValue(o.name, v)
+}
+
+// GetOption returns the value of option o of s.
+func GetOption[T any](s OptionGetter, o Option[T]) (T, error) {
+	var zero T
+	v, err := s.OptionValue(o.name)
+	if err != nil {
+		return zero, err
+	}
+	t, ok := v.(T)
+	if !ok {
+		return zero, fmt.Errorf("%w: %s holds %T, not %T", ErrBadOption, o.name, v, zero)
+	}
+	return t, nil
+}
+
+// EndpointOption sets an option on a dialer or listener as it is made, for
+// Socket.Dial, Listen, NewDialer and NewListener.
+type EndpointOption struct {
+	name  string
+	value any
+}
+
+// With returns an EndpointOption that sets o to v.
+func With[T any](o Option[T], v T) EndpointOption { return EndpointOption{o.name, v} }
+
+// Apply sets the option on s.
+func (e EndpointOption) Apply(s OptionSetter) error { return s.SetOptionValue(e.name, e.value) }
+
+// Options every socket has. Those marked "endpoint" may also be set on a
+// Dialer or Listener, overriding the socket's value for it; a dialer or
+// listener without its own value uses the socket's current one.
+var (
+	// SendTimeout bounds how long Send blocks; 0 (the default) means no
+	// bound beyond the caller's context.
+	SendTimeout = NewOption[time.Duration]("send-timeout")
+	// RecvTimeout bounds how long Recv blocks; 0 (the default) means no
+	// bound beyond the caller's context.
+	RecvTimeout = NewOption[time.Duration]("recv-timeout")
+	// SendQueueLen is the number of messages queued for each pipe before
+	// the protocol's rule for a full queue applies (default 128, 1..8192). It
+	// applies to pipes made after it is set.
+	SendQueueLen = NewOption[int]("send-queue-len")
+	// RecvQueueLen is the number of received messages the socket queues
+	// for Recv (default 128, 1..8192).
+	RecvQueueLen = NewOption[int]("recv-queue-len")
+	// RecvMaxSize is the largest message, header included, a pipe accepts
+	// (default 1 MiB; 0 means no limit). A larger message closes its pipe,
+	// and nothing is allocated for it. Endpoint.
+	RecvMaxSize = NewOption[int]("recv-max-size")
+	// ReconnectMin is the first wait before a dialer retries (default
+	// 100 ms). Each failure doubles it, up to ReconnectMax, with jitter.
+	// Endpoint.
+	ReconnectMin = NewOption[time.Duration]("reconnect-min")
+	// ReconnectMax caps the wait between a dialer's attempts (default
+	// 10 s). Endpoint.
+	ReconnectMax = NewOption[time.Duration]("reconnect-max")
+	// HandshakeTimeout bounds the SP handshake of a new connection
+	// (default 10 s). Endpoint.
+	HandshakeTimeout = NewOption[time.Duration]("handshake-timeout")
+	// MaxTTL is the largest number of hops (devices, backtrace entries) a
+	// message may cross before it is dropped (default 8, 1..255).
+	MaxTTL = NewOption[int]("max-ttl")
+	// TCPNoDelay disables Nagle's algorithm on tcp connections (default
+	// true). Endpoint.
+	TCPNoDelay = NewOption[bool]("tcp-nodelay")
+	// TCPKeepAlive is the keep-alive period of tcp connections (default
+	// 15 s, as in package net; 0 disables keep-alives). Endpoint.
+	TCPKeepAlive = NewOption[time.Duration]("tcp-keepalive")
+	// DialSync, set on a dialer, makes its first attempt happen before
+	// Dial returns, so that a bad or unreachable address fails fast.
+	// Endpoint only; default false.
+	DialSync = NewOption[bool]("dial-sync")
+	// Logger receives the socket's log records: connects, disconnects and
+	// why, handshake failures, rejected peers. The default, nil, is silent.
+	Logger = NewOption[*slog.Logger]("logger")
+	// SocketName names the socket in its log records (default "").
+	SocketName = NewOption[string]("socket-name")
+)
+
+// WithDialSync is shorthand for With(DialSync, true).
+func WithDialSync() EndpointOption { return With(DialSync, true) }

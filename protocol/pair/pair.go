@@ -1,0 +1,56 @@
+package pair
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/core"
+)
+
+// Protocol ids.
+const (
+	ProtocolID   = 0x10 // pair v0
+	PeerID       = 0x10
+	ProtocolName = "pair"
+	PeerName     = "pair"
+)
+
+type pair struct {
+	s  *core.Socket
+	rr core.RoundRobin // holds at most one pipe
+}
+
+// NewSocket returns a pair v0 socket.
+func NewSocket() (sp.Socket, error) { return core.NewSocket(&pair{}), nil }
+
+func (p *pair) Init(s *core.Socket) { p.s, p.rr.S = s, s }
+
+func (p *pair) Info() sp.ProtocolInfo {
+	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}
+}
+
+// AddPipe accepts the first peer and rejects any other while it lasts.
+// The engine serializes AddPipe calls under the socket's lock.
+func (p *pair) AddPipe(pp *core.Pipe) error {
+	if p.rr.Len() > 0 {
+		return fmt.Errorf("%w: pair socket already has a peer", sp.ErrBadState)
+	}
+	p.rr.Add(pp)
+	return nil
+}
+
+func (p *pair) RemovePipe(pp *core.Pipe) { p.rr.Remove(pp) }
+
+func (p *pair) Received(pp *core.Pipe, m *sp.Message) { p.s.Deliver(pp, m) }
+
+func (p *pair) SendMsg(ctx context.Context, m *sp.Message, timeout time.Duration) error {
+	return p.rr.Send(ctx, m, timeout)
+}
+
+func (p *pair) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	return p.s.RecvQueued(ctx, timeout)
+}
+
+func (p *pair) Close() {}

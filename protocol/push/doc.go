@@ -1,0 +1,12 @@
+// Package push implements the push side of the pipeline pattern: a push
+// socket hands each message to one of its pull peers, round-robin among the
+// pullers whose queues have room. Send blocks while no puller has room (or
+// there is no puller), until its context ends or sp.SendTimeout passes.
+// A push socket cannot receive.
+//
+// Protocol id 0x50 (push); peer pull, 0x51. No SP header on the wire.
+//
+// What can be lost: a message is "delivered" when it is queued for a pipe;
+// if that puller vanishes, the messages in its queue, and those in flight in
+// the kernel, are lost. Pipeline is not a reliable queue.
+package push

@@ -1,0 +1,180 @@
+package sp
+
+import (
+	"context"
+	"net"
+)
+
+// ProtocolInfo names a protocol and its peer. IDs are the 16-bit SP protocol
+// numbers exchanged in the handshake (12-bit protocol, 4-bit role).
+type ProtocolInfo struct {
+	Self     uint16 // this socket's protocol id, e.g. 0x30 for req
+	Peer     uint16 // the id a peer must have, e.g. 0x31 for rep
+	SelfName string // e.g. "req"
+	PeerName string // e.g. "rep"
+}
+
+// OptionSetter is anything whose options can be set: a Socket, a Dialer, a
+// Listener. Use the typed SetOption function rather than calling
+// SetOptionValue directly.
+type OptionSetter interface {
+	// SetOptionValue sets the option named name. It returns an error
+	// wrapping ErrBadOption for an unknown name, a value of the wrong type or
+	// out of range.
+	SetOptionValue(name string, value any) error
+}
+
+// OptionGetter is anything whose options can be read. Use the typed
+// GetOption function rather than calling OptionValue directly.
+type OptionGetter interface {
+	// OptionValue returns the current value of the option named name, or
+	// an error wrapping ErrBadOption for an unknown name.
+	OptionValue(name string) (any, error)
+}
+
+// Socket is an SP socket: one end of a messaging pattern, connected to any
+// number of peers through its dialers and listeners. Build one with the
+// NewSocket function of a protocol package, such as req.NewSocket.
+//
+// A Socket is safe for concurrent use by multiple goroutines.
+type Socket interface {
+	// Info returns the socket's protocol and its peer's.
+	Info() ProtocolInfo
+
+	// Send sends a copy of b. It blocks as the protocol requires (push
+	// waits for a puller with room; pub never blocks) until ctx ends, the
+	// send timeout (SendTimeout) expires, or the socket closes.
+	Send(ctx context.Context, b []byte) error
+	// Recv receives the body of the next message. It blocks until a message
+	// arrives, ctx ends, the receive timeout (RecvTimeout) expires, or the
+	// socket closes.
+	Recv(ctx context.Context) ([]byte, error)
+	// SendMsg sends m and takes ownership of it, also on error.
+	SendMsg(ctx context.Context, m *Message) error
+	// RecvMsg receives the next message and gives ownership of it to the
+	// caller, who may Free it when done.
+	RecvMsg(ctx context.Context) (*Message, error)
+
+	// Dial connects to url. By default it returns at once and a dialer keeps
+	// connecting, and reconnecting, in the background; with the DialSync
+	// option the first attempt is made before Dial returns, and its failure
+	// is returned.
+	Dial(url string, opts ...EndpointOption) error
+	// Listen accepts connections on url.
+	Listen(url string, opts ...EndpointOption) error
+	// NewDialer returns a dialer for url that is not started yet, so that
+	// options can be set on it before its Dial.
+	NewDialer(url string, opts ...EndpointOption) (Dialer, error)
+	// NewListener returns a listener for url that is not listening yet.
+	NewListener(url string, opts ...EndpointOption) (Listener, error)
+
+	// OpenContext opens a context with its own protocol state, for
+	// protocols that have them. Others return ErrNotSupported.
+	OpenContext() (Context, error)
+
+	// SetPipeHook sets a function called on pipe events; see PipeHook.
+	SetPipeHook(h PipeHook)
+
+	OptionSetter
+	OptionGetter
+
+	// Close closes the socket, its dialers, listeners and pipes. Every
+	// blocked call returns ErrClosed. Close returns after every goroutine the
+	// socket started has exited. Messages still queued are discarded. Close is
+	// idempotent.
+	Close() error
+}
+
+// Context is an independent state machine on a socket, for protocols such as
+// req and rep whose state (the outstanding request, the requester to answer)
+// would otherwise allow only one exchange at a time. Each context may be used
+// from its own goroutine; a Context is safe for concurrent use, but its
+// operations on one context are serialized by the protocol's rules.
+type Context interface {
+	Send(ctx context.Context, b []byte) error
+	Recv(ctx context.Context) ([]byte, error)
+	SendMsg(ctx context.Context, m *Message) error
+	RecvMsg(ctx context.Context) (*Message, error)
+	OptionSetter
+	OptionGetter
+	// Close closes the context; blocked calls on it return ErrClosed.
+	Close() error
+}
+
+// Dialer connects a socket to one address, reconnecting with exponential
+// backoff (ReconnectMin, ReconnectMax) whenever its pipe is lost.
+// A Dialer is safe for concurrent use.
+type Dialer interface {
+	// Dial starts the dialer. With DialSync set, the first attempt is made
+	// before Dial returns and its error is returned (the dialer then stops).
+	Dial() error
+	// URL returns the address the dialer connects to.
+	URL() string
+	OptionSetter
+	OptionGetter
+	// Close stops the dialer and closes its pipe.
+	Close() error
+}
+
+// Listener accepts connections for a socket on one address.
+// A Listener is safe for concurrent use.
+type Listener interface {
+	// Listen binds the address and starts accepting.
+	Listen() error
+	// URL returns the address as given.
+	URL() string
+	// Addr returns the bound address once listening (for tcp, a
+	// *net.TCPAddr whose Port is the one chosen for port 0), else nil.
+	Addr() net.Addr
+	OptionSetter
+	OptionGetter
+	// Close stops listening and closes the pipes it accepted.
+	Close() error
+}
+
+// Pipe is one connection between a socket and a peer.
+// A Pipe is safe for concurrent use.
+type Pipe interface {
+	// ID returns the pipe's id: positive, 31 bits, unique in the process and
+	// never reused.
+	ID() uint32
+	// LocalAddr and RemoteAddr return the two ends' addresses.
+	LocalAddr() net.Addr
+	RemoteAddr() net.Addr
+	// PeerProtocol returns the peer's protocol id from the handshake.
+	PeerProtocol() uint16
+	// Close closes the pipe; a dialer that made it reconnects.
+	Close() error
+}
+
+// PipeEvent says what happened to a pipe.
+type PipeEvent int
+
+// Pipe events, in the order a pipe sees them.
+const (
+	// PipeAdding: the handshake is done and the pipe is about to join the
+	// socket. A hook may reject the pipe by returning false.
+	PipeAdding PipeEvent = iota
+	// PipeAdded: the pipe has joined the socket.
+	PipeAdded
+	// PipeRemoved: the pipe has left the socket and is closed.
+	PipeRemoved
+)
+
+// String returns the event's name.
+func (e PipeEvent) String() string {
+	switch e {
+	case PipeAdding:
+		return "adding"
+	case PipeAdded:
+		return "added"
+	case PipeRemoved:
+		return "removed"
+	}
+	return "unknown"
+}
+
+// PipeHook is called for each pipe event. Its result matters only for
+// PipeAdding, where false rejects (closes) the pipe. It is called from the
+// pipe's goroutines and must not block for long.
+type PipeHook func(ev PipeEvent, p Pipe) bool

@@ -1,0 +1,215 @@
+// Package inproc implements the inproc:// transport: SP between sockets of
+// one process, with no bytes at all. Messages move by reference, so a body
+// is never copied (a message with a protocol header is flattened into one
+// buffer first, as the receiving protocol expects).
+//
+// Addresses are inproc://name, any non-empty name. A dialer may start
+// before the listener exists: it fails with sp.ErrConnRefused and retries
+// until the name is bound.
+//
+// The transport registers itself with sp.RegisterTransport; every socket
+// can use it without an import.
+package inproc
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spgo/sp"
+)
+
+func init() { sp.RegisterTransport(Transport{}) }
+
+// Transport is the inproc transport.
+type Transport struct{}
+
+// Schemes implements sp.Transport.
+func (Transport) Schemes() []string { return []string{"inproc"} }
+
+// Addr is the net.Addr of an inproc endpoint.
+type Addr string
+
+// Network returns "inproc".
+func (a Addr) Network() string { return "inproc" }
+
+// String returns the address as a URL.
+func (a Addr) String() string { return "inproc://" + string(a) }
+
+func parse(addr string) (Addr, error) {
+	name, ok := strings.CutPrefix(addr, "inproc://")
+	if !ok || name == "" {
+		return "", fmt.Errorf("%w: %q: want inproc://name", sp.ErrBadURL, addr)
+	}
+	return Addr(name), nil
+}
+
+var registry struct {
+	sync.Mutex
+	m map[Addr]*listener
+}
+
+// NewDialer implements sp.Transport.
+func (Transport) NewDialer(addr string, cfg sp.TransportConfig) (sp.TransportDialer, error) {
+	a, err := parse(addr)
+	if err != nil {
+		return nil, err
+	}
+	return &dialer{addr: a, proto: cfg.Protocol().Self}, nil
+}
+
+// NewListener implements sp.Transport.
+func (Transport) NewListener(addr string, cfg sp.TransportConfig) (sp.TransportListener, error) {
+	a, err := parse(addr)
+	if err != nil {
+		return nil, err
+	}
+	return &listener{addr: a, proto: cfg.Protocol().Self, accept: make(chan *conn), done: make(chan struct{})}, nil
+}
+
+type dialer struct {
+	addr  Addr
+	proto uint16
+}
+
+func (d *dialer) Dial(ctx context.Context) (sp.TransportConn, error) {
+	registry.Lock()
+	l := registry.m[d.addr]
+	registry.Unlock()
+	if l == nil {
+		return nil, fmt.Errorf("%w: nothing listens on %s", sp.ErrConnRefused, d.addr)
+	}
+	a2b := make(chan *sp.Message, 16)
+	b2a := make(chan *sp.Message, 16)
+	p := &pair{done: make(chan struct{})}
+	mine := &conn{pair: p, in: b2a, out: a2b, peer: l.proto, local: Addr(""), remote: d.addr}
+	theirs := &conn{pair: p, in: a2b, out: b2a, peer: d.proto, local: d.addr, remote: Addr("")}
+	select {
+	case l.accept <- theirs:
+		return mine, nil
+	case <-l.done:
+		return nil, fmt.Errorf("%w: nothing listens on %s", sp.ErrConnRefused, d.addr)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+type listener struct {
+	addr      Addr
+	proto     uint16
+	accept    chan *conn
+	done      chan struct{}
+	closeOnce sync.Once
+	bound     bool
+}
+
+func (l *listener) Listen() error {
+	registry.Lock()
+	defer registry.Unlock()
+	if registry.m == nil {
+		registry.m = make(map[Addr]*listener)
+	}
+	if _, ok := registry.m[l.addr]; ok {
+		return fmt.Errorf("%w: %s", sp.ErrAddrInUse, l.addr)
+	}
+	registry.m[l.addr] = l
+	l.bound = true
+	return nil
+}
+
+func (l *listener) Accept() (sp.TransportConn, error) {
+	select {
+	case c := <-l.accept:
+		return c, nil
+	case <-l.done:
+		return nil, sp.ErrClosed
+	}
+}
+
+func (l *listener) Addr() net.Addr {
+	registry.Lock()
+	defer registry.Unlock()
+	if !l.bound {
+		return nil
+	}
+	return l.addr
+}
+
+func (l *listener) Close() error {
+	l.closeOnce.Do(func() {
+		registry.Lock()
+		if registry.m[l.addr] == l {
+			delete(registry.m, l.addr)
+		}
+		registry.Unlock()
+		close(l.done)
+	})
+	return nil
+}
+
+// pair is what the two ends of a connection share.
+type pair struct {
+	once sync.Once
+	done chan struct{}
+}
+
+type conn struct {
+	*pair
+	in, out       chan *sp.Message
+	peer          uint16
+	local, remote Addr
+}
+
+func (c *conn) Handshake(time.Time) error { return nil }
+func (c *conn) PeerProtocol() uint16      { return c.peer }
+func (c *conn) LocalAddr() net.Addr       { return c.local }
+func (c *conn) RemoteAddr() net.Addr      { return c.remote }
+func (c *conn) Flush() error              { return nil }
+
+func (c *conn) Close() error {
+	c.once.Do(func() { close(c.done) })
+	return nil
+}
+
+// Send hands m to the peer. The receiving protocol expects header and body
+// in one buffer, and may change it, so a header or a shared message costs a
+// copy; anything else moves as it is.
+func (c *conn) Send(m *sp.Message) error {
+	if len(m.Header) > 0 || m.Shared() {
+		f := sp.NewMessage(len(m.Header) + len(m.Body))
+		f.Body = append(append(f.Body, m.Header...), m.Body...)
+		m.Free()
+		m = f
+	}
+	m.SetPipe(nil)
+	select {
+	case c.out <- m:
+		return nil
+	case <-c.done:
+		m.Free()
+		return sp.ErrClosed
+	}
+}
+
+func (c *conn) Recv(max int) (*sp.Message, error) {
+	var m *sp.Message
+	select {
+	case m = <-c.in:
+	case <-c.done:
+		// Messages sent before the close are still delivered.
+		select {
+		case m = <-c.in:
+		default:
+			return nil, sp.ErrClosed
+		}
+	}
+	if max > 0 && len(m.Body) > max {
+		n := len(m.Body)
+		m.Free()
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", sp.ErrTooLarge, n, max)
+	}
+	return m, nil
+}
