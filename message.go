@@ -31,7 +31,10 @@ type Message struct {
 // Size classes of pooled body buffers. A message whose body capacity is at
 // least a class size is returned to that class; bodies under the smallest
 // class or over the largest are left to the garbage collector.
-var msgClasses = [...]int{256, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20}
+// Classes double, so that a buffer grown as bytes arrive never holds more
+// than twice what it needs.
+var msgClasses = [...]int{256, 512, 1 << 10, 2 << 10, 4 << 10, 8 << 10, 16 << 10, 32 << 10,
+	64 << 10, 128 << 10, 256 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20}
 
 var msgPools [len(msgClasses)]sync.Pool
 
