@@ -73,44 +73,47 @@ func (r *RoundRobin) Len() int {
 	return len(r.pipes)
 }
 
-func (r *RoundRobin) try(m *sp.Message) bool {
+// TrySend queues m on the next pipe with room and returns that pipe, or
+// returns nil, leaving m to the caller, when no pipe has room.
+func (r *RoundRobin) TrySend(m *sp.Message) *Pipe {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := len(r.pipes)
 	for i := 0; i < n; i++ {
 		k := (r.next + i) % n
-		if r.pipes[k].TrySend(m) {
+		if p := r.pipes[k]; p.TrySend(m) {
 			r.next = (k + 1) % n
-			return true
+			return p
 		}
 	}
-	return false
+	return nil
 }
 
 // Send queues m on the next pipe with room, waiting for one until ctx ends,
-// the timeout passes or the socket closes. It owns m, also on error.
-func (r *RoundRobin) Send(ctx context.Context, m *sp.Message, timeout time.Duration) error {
-	if r.try(m) {
-		return nil
+// the timeout passes or the socket closes, and returns the pipe. It owns m,
+// also on error.
+func (r *RoundRobin) Send(ctx context.Context, m *sp.Message, timeout time.Duration) (*Pipe, error) {
+	if p := r.TrySend(m); p != nil {
+		return p, nil
 	}
 	dl := NewDeadline(timeout)
 	defer dl.Stop()
 	for {
 		room := r.S.Room.Chan()
-		if r.try(m) {
-			return nil
+		if p := r.TrySend(m); p != nil {
+			return p, nil
 		}
 		select {
 		case <-room:
 		case <-ctx.Done():
 			m.Free()
-			return sp.ContextError(ctx)
+			return nil, sp.ContextError(ctx)
 		case <-dl.C():
 			m.Free()
-			return sp.ErrTimeout
+			return nil, sp.ErrTimeout
 		case <-r.S.closing:
 			m.Free()
-			return sp.ErrClosed
+			return nil, sp.ErrClosed
 		}
 	}
 }

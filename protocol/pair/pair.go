@@ -46,7 +46,8 @@ func (p *pair) RemovePipe(pp *core.Pipe) { p.rr.Remove(pp) }
 func (p *pair) Received(pp *core.Pipe, m *sp.Message) { p.s.Deliver(pp, m) }
 
 func (p *pair) SendMsg(ctx context.Context, m *sp.Message, timeout time.Duration) error {
-	return p.rr.Send(ctx, m, timeout)
+	_, err := p.rr.Send(ctx, m, timeout)
+	return err
 }
 
 func (p *pair) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message, error) {

@@ -37,7 +37,8 @@ func (p *push) RemovePipe(pp *core.Pipe)    { p.rr.Remove(pp) }
 func (p *push) Received(_ *core.Pipe, m *sp.Message) { m.Free() }
 
 func (p *push) SendMsg(ctx context.Context, m *sp.Message, timeout time.Duration) error {
-	return p.rr.Send(ctx, m, timeout)
+	_, err := p.rr.Send(ctx, m, timeout)
+	return err
 }
 
 func (p *push) RecvMsg(context.Context, time.Duration) (*sp.Message, error) {

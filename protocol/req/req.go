@@ -1,0 +1,302 @@
+package req
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/core"
+	"github.com/spgo/sp/internal/wire"
+)
+
+// Protocol ids.
+const (
+	ProtocolID   = 0x30 // req
+	PeerID       = 0x31 // rep
+	ProtocolName = "req"
+	PeerName     = "rep"
+)
+
+// ResendTime is how long a request waits for its reply before it is sent
+// again, to whichever rep peer is next (default 60 s; 0 disables resending).
+// It may be set on the socket, and on a context for that context alone.
+var ResendTime = sp.NewOption[time.Duration]("req:resend-time")
+
+type req struct {
+	s      *core.Socket
+	rr     core.RoundRobin
+	resend time.Duration // guarded by mu
+
+	mu     sync.Mutex
+	nextID uint32
+	byID   map[uint32]*reqCtx
+	ctxs   map[*reqCtx]struct{}
+	closed bool
+	def    *reqCtx
+}
+
+// NewSocket returns a req socket.
+func NewSocket() (sp.Socket, error) { return core.NewSocket(&req{}), nil }
+
+func (r *req) Init(s *core.Socket) {
+	r.s, r.rr.S = s, s
+	r.nextID = rand.Uint32()
+	r.byID = make(map[uint32]*reqCtx)
+	r.ctxs = make(map[*reqCtx]struct{})
+	core.Define(s.Options(), ResendTime, 60*time.Second, nil, false, func(d time.Duration) {
+		r.mu.Lock()
+		r.resend = d
+		if r.def != nil {
+			r.def.resend = d
+		}
+		r.mu.Unlock()
+	})
+	r.def = r.newCtx()
+}
+
+func (r *req) Info() sp.ProtocolInfo {
+	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}
+}
+
+func (r *req) newCtx() *reqCtx {
+	c := &reqCtx{r: r, reply: make(chan *sp.Message, 1), done: make(chan struct{}), resend: r.resend}
+	c.tmo.Init(r.s)
+	r.ctxs[c] = struct{}{}
+	return c
+}
+
+func (r *req) OpenContext() (sp.Context, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, sp.ErrClosed
+	}
+	return r.newCtx(), nil
+}
+
+// AddPipe adds a rep peer and sends it any request still waiting for one.
+func (r *req) AddPipe(p *core.Pipe) error {
+	r.rr.Add(p)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.byID {
+		if c.pipe == nil {
+			c.dispatch()
+		}
+	}
+	return nil
+}
+
+// RemovePipe sends the requests that were waiting on p to another peer at
+// once, rather than waiting for the resend timer.
+func (r *req) RemovePipe(p *core.Pipe) {
+	r.rr.Remove(p)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.byID {
+		if c.pipe == p {
+			c.pipe = nil
+			c.dispatch()
+		}
+	}
+}
+
+// Received matches a reply to its request by the request id that heads it;
+// replies to no current request are dropped.
+func (r *req) Received(p *core.Pipe, m *sp.Message) {
+	if len(m.Body) < 4 {
+		m.Free()
+		p.Close() // garbage: a reply always carries its request id
+		return
+	}
+	id := wire.Uint32(m.Body)
+	m.Body = m.Body[4:]
+	r.mu.Lock()
+	c := r.byID[id]
+	if c == nil {
+		r.mu.Unlock()
+		m.Free()
+		return
+	}
+	c.finish()
+	select {
+	case c.reply <- m:
+	default:
+		m.Free()
+	}
+	r.mu.Unlock()
+}
+
+func (r *req) SendMsg(ctx context.Context, m *sp.Message, timeout time.Duration) error {
+	return r.def.send(ctx, m, timeout)
+}
+
+func (r *req) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	return r.def.recv(ctx, timeout)
+}
+
+func (r *req) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	for c := range r.ctxs {
+		c.close()
+	}
+}
+
+// reqCtx is the state of one request at a time: the socket's own, or a
+// context's. Its fields are guarded by r.mu.
+type reqCtx struct {
+	r      *req
+	tmo    core.CtxTimeouts
+	resend time.Duration
+
+	id     uint32      // the outstanding request, 0 for none
+	msg    *sp.Message // its message, kept to resend
+	pipe   *core.Pipe  // where it went, nil while it waits for a pipe
+	timer  *time.Timer // resend timer
+	reply  chan *sp.Message
+	closed bool
+	done   chan struct{}
+}
+
+// cancel forgets the outstanding request and any reply not yet received.
+func (c *reqCtx) cancel() {
+	c.finish()
+	select {
+	case m := <-c.reply:
+		m.Free()
+	default:
+	}
+}
+
+// finish ends the outstanding request (its reply came, or it was
+// canceled).
+func (c *reqCtx) finish() {
+	if c.id == 0 {
+		return
+	}
+	delete(c.r.byID, c.id)
+	c.id = 0
+	c.pipe = nil
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	c.msg.Free()
+	c.msg = nil
+}
+
+func (c *reqCtx) close() {
+	if c.closed {
+		return
+	}
+	c.cancel()
+	c.closed = true
+	close(c.done)
+	delete(c.r.ctxs, c)
+}
+
+// dispatch sends the request to a peer with room, if there is one, and
+// (re)arms the resend timer.
+func (c *reqCtx) dispatch() {
+	if p := c.r.rr.TrySend(c.msg.Clone()); p != nil {
+		c.pipe = p
+	} else {
+		c.msg.Free() // drop the clone's reference
+		c.pipe = nil
+	}
+	c.arm()
+}
+
+func (c *reqCtx) arm() {
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	if c.resend > 0 {
+		id := c.id
+		c.timer = time.AfterFunc(c.resend, func() { c.onResend(id) })
+	}
+}
+
+func (c *reqCtx) onResend(id uint32) {
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	if c.id == id && !c.closed {
+		c.dispatch()
+	}
+}
+
+func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration) error {
+	r := c.r
+	r.mu.Lock()
+	if c.closed {
+		r.mu.Unlock()
+		m.Free()
+		return sp.ErrClosed
+	}
+	c.cancel() // a new request replaces the old
+	r.nextID++
+	id := r.nextID | 0x80000000
+	for r.byID[id] != nil { // a wrapped counter met a request still out
+		r.nextID++
+		id = r.nextID | 0x80000000
+	}
+	m.Header = wire.AppendUint32(m.Header[:0], id)
+	c.id, c.msg = id, m
+	r.byID[id] = c
+	r.mu.Unlock()
+
+	// Wait for a peer with room: the request is sent once before Send
+	// returns, then again by the resend timer until its reply comes.
+	p, err := r.rr.Send(ctx, m.Clone(), timeout)
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c.id != id {
+		return nil // replied to or replaced already
+	}
+	if err != nil {
+		c.finish()
+		return err
+	}
+	c.pipe = p
+	c.arm()
+	return nil
+}
+
+func (c *reqCtx) recv(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	c.r.mu.Lock()
+	if c.closed {
+		c.r.mu.Unlock()
+		return nil, sp.ErrClosed
+	}
+	if c.id == 0 && len(c.reply) == 0 {
+		c.r.mu.Unlock()
+		return nil, fmt.Errorf("%w: Recv on a req socket needs a request sent first", sp.ErrBadState)
+	}
+	c.r.mu.Unlock()
+	select {
+	case m := <-c.reply:
+		return m, nil
+	default:
+	}
+	dl := core.NewDeadline(timeout)
+	defer dl.Stop()
+	select {
+	case m := <-c.reply:
+		return m, nil
+	case <-ctx.Done():
+		return nil, sp.ContextError(ctx)
+	case <-dl.C():
+		return nil, sp.ErrTimeout
+	case <-c.done:
+		return nil, sp.ErrClosed
+	case <-c.r.s.Closing():
+		return nil, sp.ErrClosed
+	}
+}

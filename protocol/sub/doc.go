@@ -1,0 +1,16 @@
+// Package sub implements the subscriber side of the publish/subscribe
+// pattern: a sub socket receives, from all its pub peers, the messages whose
+// body starts with one of its topics (Subscribe; an empty topic matches
+// all). It has no topic at first, and receives nothing until it subscribes.
+// When its receive queue (sp.RecvQueueLen) is full, new messages are
+// dropped. A sub socket cannot send.
+//
+// Protocol id 0x21 (sub); peer pub, 0x20. No SP header on the wire; topics
+// are matched on this side, by byte prefix.
+//
+//	s, _ := sub.NewSocket()
+//	defer s.Close()
+//	sp.SetOption(s, sub.Subscribe, []byte("weather."))
+//	s.Dial("tcp://127.0.0.1:5556")
+//	b, err := s.Recv(ctx)
+package sub
