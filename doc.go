@@ -1,0 +1,33 @@
+// Package sp is the vocabulary of sp, a pure-Go implementation of the
+// Scalability Protocols: the brokerless messaging patterns of nanomsg, nng
+// and mangos. sp speaks their wire format, so its sockets talk to C programs
+// built on nng or nanomsg and to Go programs built on mangos.
+//
+// A socket is built by a protocol package (req, rep, pub, sub, push, pull,
+// pair) and connected by URL through any number of dialers and listeners:
+//
+//	s, err := req.NewSocket()
+//	if err != nil { ... }
+//	defer s.Close()
+//	if err := s.Dial("tcp://127.0.0.1:5555"); err != nil { ... }
+//	if err := s.Send(ctx, []byte("ping")); err != nil { ... }
+//	reply, err := s.Recv(ctx)
+//
+// Transports are chosen by URL scheme: inproc://name, ipc:///path (also
+// unix:// and, on Linux, abstract://name), tcp://host:port. They need no
+// import. Dial returns at once and keeps reconnecting in the background;
+// WithDialSync makes the first attempt happen before Dial returns.
+//
+// Every blocking call takes a context.Context and also honors the socket's
+// SendTimeout and RecvTimeout; a passed deadline reads as ErrTimeout. Close
+// unblocks every call with ErrClosed and returns once every goroutine the
+// socket started has ended.
+//
+// Options are typed: SetOption(s, RecvMaxSize, 4<<20) is checked at compile
+// time. Errors are sentinels matched with errors.Is, often wrapped in an
+// *OpError that names the operation and address.
+//
+// Messages received over the network are limited to RecvMaxSize (1 MiB by
+// default); a larger one closes the pipe it came on, before anything is
+// allocated for it, and the socket goes on serving its other peers.
+package sp
