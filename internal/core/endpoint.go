@@ -197,8 +197,12 @@ func (d *dialer) Dial() error {
 	return nil
 }
 
+// connect makes one attempt; the connection itself, like the handshake
+// after it, must succeed within the handshake timeout.
 func (d *dialer) connect() (*Pipe, error) {
-	conn, err := d.tran.Dial(d.ctx)
+	ctx, cancel := context.WithTimeout(d.ctx, Get(d.opts, sp.HandshakeTimeout))
+	conn, err := d.tran.Dial(ctx)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
