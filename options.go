@@ -102,6 +102,11 @@ var (
 	// Logger receives the socket's log records: connects, disconnects and
 	// why, handshake failures, rejected peers. The default, nil, is silent.
 	Logger = NewOption[*slog.Logger]("logger")
+	// Raw reports whether the socket is raw: made by a protocol's
+	// NewRawSocket, it keeps protocol headers in Message.Header for the
+	// application (a device, say) and applies none of the protocol's
+	// state. Read-only.
+	Raw = NewOption[bool]("raw")
 	// SocketName names the socket in its log records (default "").
 	SocketName = NewOption[string]("socket-name")
 )

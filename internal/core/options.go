@@ -144,4 +144,10 @@ func (s *Socket) defineCommon() {
 	Define(o, sp.DialSync, false, nil, true, nil)
 	Define(o, sp.Logger, (*slog.Logger)(nil), nil, false, func(l *slog.Logger) { s.log.Store(l) })
 	Define(o, sp.SocketName, "", nil, false, nil)
+	DefineReadOnly(o, sp.Raw, false)
+}
+
+// DefineReadOnly declares an option whose value is fixed at v.
+func DefineReadOnly[T any](o *Options, opt sp.Option[T], v T) {
+	Define(o, opt, v, func(T) error { return fmt.Errorf("read-only") }, false, nil)
 }

@@ -18,14 +18,22 @@ const (
 )
 
 type pair struct {
-	s  *core.Socket
-	rr core.RoundRobin // holds at most one pipe
+	raw bool
+	s   *core.Socket
+	rr  core.RoundRobin // holds at most one pipe
 }
 
 // NewSocket returns a pair v0 socket.
 func NewSocket() (sp.Socket, error) { return core.NewSocket(&pair{}), nil }
 
-func (p *pair) Init(s *core.Socket) { p.s, p.rr.S = s, s }
+// NewRawSocket returns a pair v0 socket in raw mode. The protocol has
+// no header, so it behaves as the cooked one, and reports sp.Raw.
+func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&pair{raw: true}), nil }
+
+func (p *pair) Init(s *core.Socket) {
+	p.s, p.rr.S = s, s
+	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
+}
 
 func (p *pair) Info() sp.ProtocolInfo {
 	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}

@@ -18,6 +18,7 @@ const (
 )
 
 type pub struct {
+	raw   bool
 	s     *core.Socket
 	mu    sync.RWMutex
 	pipes []*core.Pipe
@@ -26,7 +27,14 @@ type pub struct {
 // NewSocket returns a pub socket.
 func NewSocket() (sp.Socket, error) { return core.NewSocket(&pub{}), nil }
 
-func (p *pub) Init(s *core.Socket) { p.s = s }
+// NewRawSocket returns a pub socket in raw mode. The protocol has
+// no header, so it behaves as the cooked one, and reports sp.Raw.
+func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&pub{raw: true}), nil }
+
+func (p *pub) Init(s *core.Socket) {
+	p.s = s
+	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
+}
 
 func (p *pub) Info() sp.ProtocolInfo {
 	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}

@@ -16,12 +16,22 @@ const (
 	PeerName     = "push"
 )
 
-type pull struct{ s *core.Socket }
+type pull struct {
+	raw bool
+	s   *core.Socket
+}
 
 // NewSocket returns a pull socket.
 func NewSocket() (sp.Socket, error) { return core.NewSocket(&pull{}), nil }
 
-func (p *pull) Init(s *core.Socket) { p.s = s }
+// NewRawSocket returns a pull socket in raw mode. The protocol has
+// no header, so it behaves as the cooked one, and reports sp.Raw.
+func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&pull{raw: true}), nil }
+
+func (p *pull) Init(s *core.Socket) {
+	p.s = s
+	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
+}
 
 func (p *pull) Info() sp.ProtocolInfo {
 	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}

@@ -17,14 +17,22 @@ const (
 )
 
 type push struct {
-	s  *core.Socket
-	rr core.RoundRobin
+	raw bool
+	s   *core.Socket
+	rr  core.RoundRobin
 }
 
 // NewSocket returns a push socket.
 func NewSocket() (sp.Socket, error) { return core.NewSocket(&push{}), nil }
 
-func (p *push) Init(s *core.Socket) { p.s, p.rr.S = s, s }
+// NewRawSocket returns a push socket in raw mode. The protocol has
+// no header, so it behaves as the cooked one, and reports sp.Raw.
+func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&push{raw: true}), nil }
+
+func (p *push) Init(s *core.Socket) {
+	p.s, p.rr.S = s, s
+	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
+}
 
 func (p *push) Info() sp.ProtocolInfo {
 	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}

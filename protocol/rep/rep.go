@@ -76,20 +76,9 @@ func (r *rep) RemovePipe(p *core.Pipe) {
 // the pipe it came from, and queues the request for Recv. A backtrace that
 // never ends closes the pipe; one deeper than sp.MaxTTL is dropped.
 func (r *rep) Received(p *core.Pipe, m *sp.Message) {
-	n, err := wire.BacktraceLen(m.Body)
-	if err != nil {
-		m.Free()
-		p.Close()
-		return
+	if m = splitBacktrace(r.s, p, m); m != nil {
+		r.s.Deliver(p, m)
 	}
-	if n/4 > r.s.MaxTTL() {
-		m.Free()
-		return
-	}
-	m.Header = wire.AppendUint32(m.Header[:0], p.ID())
-	m.Header = append(m.Header, m.Body[:n]...)
-	m.Body = m.Body[n:]
-	r.s.Deliver(p, m)
 }
 
 func (r *rep) SendMsg(ctx context.Context, m *sp.Message, timeout time.Duration) error {
@@ -173,17 +162,5 @@ func (c *repCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 		m.Free() // the requester is gone; it will resend elsewhere
 		return nil
 	}
-	if p.TrySend(m) {
-		return nil
-	}
-	dl := core.NewDeadline(timeout)
-	defer dl.Stop()
-	if err := p.Send(ctx, m, &dl); err != nil {
-		m.Free()
-		if err == sp.ErrClosed {
-			return nil // as above: the requester is gone
-		}
-		return err
-	}
-	return nil
+	return sendTo(ctx, p, m, timeout)
 }

@@ -29,6 +29,7 @@ var Subscribe = sp.NewOption[[]byte]("sub:subscribe")
 var Unsubscribe = sp.NewOption[[]byte]("sub:unsubscribe")
 
 type sub struct {
+	raw    bool
 	s      *core.Socket
 	mu     sync.RWMutex
 	topics [][]byte
@@ -37,8 +38,13 @@ type sub struct {
 // NewSocket returns a sub socket.
 func NewSocket() (sp.Socket, error) { return core.NewSocket(&sub{}), nil }
 
+// NewRawSocket returns a sub socket in raw mode, which receives every
+// message, subscribed or not.
+func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&sub{raw: true}), nil }
+
 func (p *sub) Init(s *core.Socket) {
 	p.s = s
+	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
 	core.Define(s.Options(), Subscribe, nil, func(t []byte) error {
 		p.subscribe(t)
 		return nil
@@ -91,7 +97,7 @@ func (p *sub) RemovePipe(*core.Pipe)    {}
 // room, and drops it otherwise: a slow subscriber loses its own messages and
 // never holds up the publisher.
 func (p *sub) Received(_ *core.Pipe, m *sp.Message) {
-	if !p.matches(m.Body) || !p.s.RecvQ.TryPut(m) {
+	if (!p.raw && !p.matches(m.Body)) || !p.s.RecvQ.TryPut(m) {
 		m.Free()
 	}
 }
