@@ -5,6 +5,11 @@
 // When its receive queue (sp.RecvQueueLen) is full, new messages are
 // dropped. A sub socket cannot send.
 //
+// Contexts: OpenContext returns a context with its own topics (set
+// Subscribe and Unsubscribe on the context) and its own receive queue, so
+// that several consumers each see the messages they asked for. A message
+// that several contexts want is shared among them, not copied.
+//
 // Protocol id 0x21 (sub); peer pub, 0x20. No SP header on the wire; topics
 // are matched on this side, by byte prefix.
 //

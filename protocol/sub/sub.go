@@ -19,9 +19,9 @@ const (
 	PeerName     = "pub"
 )
 
-// Subscribe adds a topic: the socket receives messages whose body starts
-// with it. An empty topic matches every message. A new socket has no topic
-// and receives nothing.
+// Subscribe adds a topic: the socket (or context) receives messages whose
+// body starts with it. An empty topic matches every message. A new socket or
+// context has no topic and receives nothing.
 var Subscribe = sp.NewOption[[]byte]("sub:subscribe")
 
 // Unsubscribe removes a topic added by Subscribe. Removing a topic that was
@@ -29,10 +29,13 @@ var Subscribe = sp.NewOption[[]byte]("sub:subscribe")
 var Unsubscribe = sp.NewOption[[]byte]("sub:unsubscribe")
 
 type sub struct {
-	raw    bool
-	s      *core.Socket
+	raw bool
+	s   *core.Socket
+
 	mu     sync.RWMutex
-	topics [][]byte
+	ctxs   map[*subCtx]struct{} // every open context, the socket's own too
+	closed bool
+	def    *subCtx
 }
 
 // NewSocket returns a sub socket.
@@ -45,61 +48,59 @@ func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&sub{raw: true}),
 func (p *sub) Init(s *core.Socket) {
 	p.s = s
 	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
+	p.ctxs = make(map[*subCtx]struct{})
+	p.def = &subCtx{p: p, q: s.RecvQ, done: make(chan struct{})}
+	p.def.tmo.Init(s)
+	p.ctxs[p.def] = struct{}{}
 	core.Define(s.Options(), Subscribe, nil, func(t []byte) error {
-		p.subscribe(t)
+		p.def.subscribe(t)
 		return nil
 	}, false, nil)
-	core.Define(s.Options(), Unsubscribe, nil, p.unsubscribe, false, nil)
-}
-
-func (p *sub) subscribe(t []byte) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, have := range p.topics {
-		if bytes.Equal(have, t) {
-			return
-		}
-	}
-	p.topics = append(p.topics, append([]byte{}, t...))
-}
-
-func (p *sub) unsubscribe(t []byte) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i, have := range p.topics {
-		if bytes.Equal(have, t) {
-			p.topics = append(p.topics[:i], p.topics[i+1:]...)
-			return nil
-		}
-	}
-	return fmt.Errorf("not subscribed to %q", t)
-}
-
-func (p *sub) matches(b []byte) bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	for _, t := range p.topics {
-		if bytes.HasPrefix(b, t) {
-			return true
-		}
-	}
-	return false
+	core.Define(s.Options(), Unsubscribe, nil, p.def.unsubscribe, false, nil)
 }
 
 func (p *sub) Info() sp.ProtocolInfo {
 	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}
 }
 
+// OpenContext returns a context with its own topics and receive queue.
+func (p *sub) OpenContext() (sp.Context, error) {
+	if p.raw {
+		return nil, fmt.Errorf("%w: raw sub sockets have no contexts", sp.ErrNotSupported)
+	}
+	c := &subCtx{p: p, q: core.NewQueue(core.Get(p.s.Options(), sp.RecvQueueLen)), done: make(chan struct{})}
+	c.tmo.Init(p.s)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, sp.ErrClosed
+	}
+	p.ctxs[c] = struct{}{}
+	return c, nil
+}
+
 func (p *sub) AddPipe(*core.Pipe) error { return nil }
 func (p *sub) RemovePipe(*core.Pipe)    {}
 
-// Received keeps a message that matches a topic if the receive queue has
-// room, and drops it otherwise: a slow subscriber loses its own messages and
-// never holds up the publisher.
+// Received gives a message to every context with a matching topic whose
+// queue has room (sharing it, not copying it), and drops it for the others:
+// a slow subscriber loses its own messages and never holds up the
+// publisher.
 func (p *sub) Received(_ *core.Pipe, m *sp.Message) {
-	if (!p.raw && !p.matches(m.Body)) || !p.s.RecvQ.TryPut(m) {
-		m.Free()
+	if p.raw {
+		if !p.s.RecvQ.TryPut(m) {
+			m.Free()
+		}
+		return
 	}
+	p.mu.RLock()
+	for c := range p.ctxs {
+		if c.matches(m.Body) && !c.q.TryPut(m.Clone()) {
+			m.Free() // drop the clone's reference
+		}
+	}
+	p.mu.RUnlock()
+	m.Free()
 }
 
 func (p *sub) SendMsg(_ context.Context, m *sp.Message, _ time.Duration) error {
@@ -108,7 +109,84 @@ func (p *sub) SendMsg(_ context.Context, m *sp.Message, _ time.Duration) error {
 }
 
 func (p *sub) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
-	return p.s.RecvQueued(ctx, timeout)
+	return p.def.recv(ctx, timeout)
 }
 
-func (p *sub) Close() {}
+func (p *sub) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for c := range p.ctxs {
+		c.close()
+	}
+}
+
+// subCtx is a set of topics and the queue of the messages that match them:
+// the socket's own, or a context's.
+type subCtx struct {
+	p   *sub
+	q   *core.Queue
+	tmo core.CtxTimeouts
+
+	mu     sync.RWMutex
+	topics [][]byte
+	once   sync.Once
+	done   chan struct{}
+}
+
+func (c *subCtx) subscribe(t []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, have := range c.topics {
+		if bytes.Equal(have, t) {
+			return
+		}
+	}
+	c.topics = append(c.topics, append([]byte{}, t...))
+}
+
+func (c *subCtx) unsubscribe(t []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, have := range c.topics {
+		if bytes.Equal(have, t) {
+			c.topics = append(c.topics[:i], c.topics[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("not subscribed to %q", t)
+}
+
+func (c *subCtx) matches(b []byte) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, t := range c.topics {
+		if bytes.HasPrefix(b, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *subCtx) recv(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	m := c.q.TryGet()
+	if m == nil {
+		dl := core.NewDeadline(timeout)
+		defer dl.Stop()
+		var err error
+		if m, err = c.q.Get(ctx, &dl, c.done); err != nil {
+			return nil, err
+		}
+	}
+	return m.MakeUnique(), nil // others may hold the same message
+}
+
+// close closes the context; the caller holds p.mu.
+func (c *subCtx) close() {
+	c.once.Do(func() {
+		close(c.done)
+		if c != c.p.def {
+			c.q.Close()
+		}
+	})
+}
