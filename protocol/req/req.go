@@ -83,7 +83,7 @@ func (r *req) AddPipe(p *core.Pipe) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range r.byID {
-		if c.pipe == nil {
+		if c.pipe == nil && !c.sending {
 			c.dispatch()
 		}
 	}
@@ -154,13 +154,14 @@ type reqCtx struct {
 	tmo    core.CtxTimeouts
 	resend time.Duration
 
-	id     uint32      // the outstanding request, 0 for none
-	msg    *sp.Message // its message, kept to resend
-	pipe   *core.Pipe  // where it went, nil while it waits for a pipe
-	timer  *time.Timer // resend timer
-	reply  chan *sp.Message
-	closed bool
-	done   chan struct{}
+	id      uint32      // the outstanding request, 0 for none
+	msg     *sp.Message // its message, kept to resend
+	pipe    *core.Pipe  // where it went, nil while it waits for a pipe
+	sending bool        // Send is handing it to a pipe: no one else may
+	timer   *time.Timer // resend timer
+	reply   chan *sp.Message
+	closed  bool
+	done    chan struct{}
 }
 
 // cancel forgets the outstanding request and any reply not yet received.
@@ -247,7 +248,7 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 		id = r.nextID | 0x80000000
 	}
 	m.Header = wire.AppendUint32(m.Header[:0], id)
-	c.id, c.msg = id, m
+	c.id, c.msg, c.sending = id, m, true
 	r.byID[id] = c
 	r.mu.Unlock()
 
@@ -260,6 +261,7 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 	if c.id != id {
 		return nil // replied to or replaced already
 	}
+	c.sending = false
 	if err != nil {
 		c.finish()
 		return err
