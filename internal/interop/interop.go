@@ -153,7 +153,7 @@ func Start(t testing.TB, name string, args ...string) *Proc {
 	t.Cleanup(func() {
 		p.Kill()
 		if t.Failed() {
-			t.Logf("interop: %s\nstdout: %q\nstderr: %q", p.name, p.Stdout(), p.Stderr())
+			t.Logf("interop: %s\nstdout: %s\nstderr: %s", p.name, clip(p.Stdout()), clip(p.Stderr()))
 		}
 	})
 	return p
@@ -214,11 +214,11 @@ func (p *Proc) WaitStdout(t testing.TB, want []byte, timeout time.Duration) {
 			if bytes.Contains(p.Stdout(), want) {
 				return
 			}
-			t.Fatalf("interop: %s exited (%v) without printing %q\ngot stdout: %q\nstderr: %q",
-				p.name, p.err, want, p.Stdout(), p.Stderr())
+			t.Fatalf("interop: %s exited (%v) without printing %s\ngot stdout: %s\nstderr: %s",
+				p.name, p.err, clip(want), clip(p.Stdout()), clip(p.Stderr()))
 		case <-timer.C:
-			t.Fatalf("interop: %s did not print %q within %v\ngot stdout: %q\nstderr: %q",
-				p.name, want, timeout, p.Stdout(), p.Stderr())
+			t.Fatalf("interop: %s did not print %s within %v\ngot stdout: %s\nstderr: %s",
+				p.name, clip(want), timeout, clip(p.Stdout()), clip(p.Stderr()))
 		case <-tick.C:
 		}
 	}
@@ -280,4 +280,13 @@ func (s *syncBuffer) Bytes() []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return bytes.Clone(s.buf.Bytes())
+}
+
+// clip quotes b for a log, keeping the first and last 512 bytes of a long one.
+func clip(b []byte) string {
+	const keep = 512
+	if len(b) <= 2*keep {
+		return fmt.Sprintf("%q", b)
+	}
+	return fmt.Sprintf("%q ...(%d bytes)... %q", b[:keep], len(b)-2*keep, b[len(b)-keep:])
 }
