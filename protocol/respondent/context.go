@@ -1,0 +1,53 @@
+package respondent
+
+import (
+	"context"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/core"
+)
+
+// Send implements sp.Context.
+func (c *respCtx) Send(ctx context.Context, b []byte) error {
+	return c.SendMsg(ctx, core.CopyBody(b))
+}
+
+// Recv implements sp.Context.
+func (c *respCtx) Recv(ctx context.Context) ([]byte, error) {
+	m, err := c.RecvMsg(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m.Body, nil
+}
+
+// SendMsg implements sp.Context.
+func (c *respCtx) SendMsg(ctx context.Context, m *sp.Message) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return c.send(ctx, m, c.tmo.Send())
+}
+
+// RecvMsg implements sp.Context.
+func (c *respCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return c.recv(ctx, c.tmo.Recv())
+}
+
+// SetOptionValue implements sp.Context: a context has its own timeouts.
+func (c *respCtx) SetOptionValue(name string, v any) error { return c.tmo.SetOptionValue(name, v) }
+
+// OptionValue implements sp.Context.
+func (c *respCtx) OptionValue(name string) (any, error) { return c.tmo.OptionValue(name) }
+
+// Close implements sp.Context.
+func (c *respCtx) Close() error {
+	c.r.mu.Lock()
+	delete(c.r.ctxs, c)
+	c.r.mu.Unlock()
+	c.close()
+	return nil
+}

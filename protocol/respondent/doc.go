@@ -1,0 +1,40 @@
+// Package respondent implements the respondent side of the survey pattern. A
+// respondent socket receives surveys from its surveyor peers and answers
+// each with Send: Recv a survey, then Send the answer, which goes back to the
+// surveyor it came from, however many there are. Send without a survey
+// received first fails with sp.ErrBadState. A survey need not be answered:
+// the next Recv forgets it.
+//
+// Protocol id 0x63 (respondent); peer surveyor, 0x62. Wire header: the
+// backtrace, 32-bit big-endian words of which the last (top bit set) is the
+// survey id and those before it (top bit clear) are the pipe ids of the
+// devices the survey crossed. The answer carries the same backtrace back.
+// A backtrace that never ends closes its pipe; one longer than sp.MaxTTL is
+// dropped.
+//
+// What is lost, and when: an answer to a surveyor that has gone is dropped
+// without error, and so, on the surveyor's side, is an answer that arrives
+// after the survey's deadline. Send waits while the surveyor's send queue
+// (sp.SendQueueLen) is full, until its context ends or sp.SendTimeout
+// passes. Surveys beyond the receive queue (sp.RecvQueueLen) push back on
+// their senders.
+//
+// Contexts: OpenContext returns a context with its own survey to answer, so
+// that many goroutines can answer surveys concurrently on one socket.
+//
+// Raw mode (NewRawSocket): Recv gives each survey with its backtrace in
+// Header, the id of the pipe it came from first; Send routes a message by
+// the first word of its Header and sends the rest of the Header, then the
+// body, to that pipe.
+//
+//	s, _ := respondent.NewSocket()
+//	defer s.Close()
+//	s.Dial("tcp://127.0.0.1:5555")
+//	for {
+//		q, err := s.Recv(ctx)
+//		if err != nil {
+//			return err
+//		}
+//		s.Send(ctx, answer(q))
+//	}
+package respondent

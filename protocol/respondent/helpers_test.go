@@ -1,0 +1,69 @@
+package respondent_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/leaktest"
+	"github.com/spgo/sp/internal/sptest"
+	"github.com/spgo/sp/protocol/surveyor"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMain(m *testing.M) { leaktest.VerifyTestMain(m) }
+
+// newSurveyor returns a surveyor socket whose surveys outlast any passing
+// test, closed when the test ends.
+func newSurveyor(t *testing.T, ctor func() (sp.Socket, error)) sp.Socket {
+	t.Helper()
+	s := sptest.New(t, ctor)
+	if raw, _ := sp.GetOption(s, sp.Raw); !raw {
+		require.NoError(t, sp.SetOption(s, surveyor.SurveyTime, sptest.Timeout))
+	}
+	return s
+}
+
+// exchanger sends and receives: a socket or a context.
+type exchanger interface {
+	Send(ctx context.Context, b []byte) error
+	Recv(ctx context.Context) ([]byte, error)
+}
+
+// serve answers every survey x receives with "prefix" + survey until closed
+// is closed or x fails (it closes). The test's cleanup runs closeFn and
+// waits for the goroutine.
+func serve(t *testing.T, x exchanger, prefix string, closeFn func() error) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			q, err := x.Recv(context.Background())
+			if err != nil {
+				return
+			}
+			if err := x.Send(context.Background(), append([]byte(prefix), q...)); err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		closeFn()
+		<-done
+	})
+}
+
+// closedPromptly waits for err from a call blocked when its socket or
+// context closed.
+func closedPromptly(t *testing.T, errs <-chan error, what string) {
+	t.Helper()
+	select {
+	case err := <-errs:
+		require.True(t, errors.Is(err, sp.ErrClosed), "%s after Close: got %v, want ErrClosed", what, err)
+	case <-time.After(2 * time.Second):
+		t.Fatalf("%s did not return within 2 s of Close", what)
+	}
+}

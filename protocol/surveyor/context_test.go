@@ -1,0 +1,217 @@
+package surveyor_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/sptest"
+	"github.com/spgo/sp/internal/wire"
+	"github.com/spgo/sp/protocol/respondent"
+	"github.com/spgo/sp/protocol/surveyor"
+	"github.com/stretchr/testify/require"
+)
+
+// Concurrent surveys on one socket, one per context, each get their own
+// answers and only those.
+func TestContextsConcurrentSurveys(t *testing.T) {
+	for _, tc := range []struct{ contexts, respondents int }{{2, 1}, {4, 3}, {16, 2}} {
+		t.Run(fmt.Sprintf("%d-contexts-%d-respondents", tc.contexts, tc.respondents), func(t *testing.T) {
+			sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+				s := newSurveyor(t, long)
+				for i, r := range respondents(t, tr, s, tc.respondents) {
+					serve(t, r, tagged(fmt.Sprintf("r%d", i)))
+				}
+				var wg sync.WaitGroup
+				errs := make(chan error, tc.contexts)
+				for i := range tc.contexts {
+					c, err := s.OpenContext()
+					require.NoError(t, err)
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						errs <- surveyRounds(c, i, tc.respondents)
+					}()
+				}
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					require.NoError(t, err)
+				}
+			})
+		})
+	}
+}
+
+// surveyRounds runs a few surveys on context number i and checks that each
+// gets exactly the n answers to it.
+func surveyRounds(c sp.Context, i, n int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), sptest.Timeout)
+	defer cancel()
+	for round := range 5 {
+		q := fmt.Sprintf("c%d-q%d", i, round)
+		if err := c.Send(ctx, []byte(q)); err != nil {
+			return fmt.Errorf("context %d: Send %s: %w", i, q, err)
+		}
+		seen := map[string]bool{}
+		for range n {
+			b, err := c.Recv(ctx)
+			if err != nil {
+				return fmt.Errorf("context %d: Recv for %s: %w (got %v)", i, q, err, seen)
+			}
+			seen[string(b)] = true
+		}
+		w := want(n, q)
+		for _, a := range w {
+			if !seen[a] {
+				return fmt.Errorf("context %d: answers to %s: got %v, want %q", i, q, seen, w)
+			}
+		}
+	}
+	return nil
+}
+
+// SurveyTime is the socket's default for new contexts, and each context
+// may have its own; bad values are refused.
+func TestSurveyTimeOption(t *testing.T) {
+	s := sptest.New(t, surveyor.NewSocket)
+	got, err := sp.GetOption(s, surveyor.SurveyTime)
+	require.NoError(t, err)
+	require.Equal(t, time.Second, got, "default SurveyTime")
+	require.NoError(t, sp.SetOption(s, surveyor.SurveyTime, short))
+	c, err := s.OpenContext()
+	require.NoError(t, err)
+	got, err = sp.GetOption(c, surveyor.SurveyTime)
+	require.NoError(t, err)
+	require.Equal(t, short, got, "a new context's SurveyTime")
+	require.NoError(t, sp.SetOption(c, surveyor.SurveyTime, long))
+	got, err = sp.GetOption(s, surveyor.SurveyTime)
+	require.NoError(t, err)
+	require.Equal(t, short, got, "the socket's SurveyTime after a context's changed")
+	for _, bad := range []time.Duration{0, -time.Second} {
+		require.ErrorIs(t, sp.SetOption(s, surveyor.SurveyTime, bad), sp.ErrBadOption, "socket SurveyTime %v", bad)
+		require.ErrorIs(t, sp.SetOption(c, surveyor.SurveyTime, bad), sp.ErrBadOption, "context SurveyTime %v", bad)
+	}
+	require.Equal(t, sp.ProtocolInfo{Self: 0x62, Peer: 0x63, SelfName: "surveyor", PeerName: "respondent"}, s.Info())
+	raw, err := sp.GetOption(s, sp.Raw)
+	require.NoError(t, err)
+	require.False(t, raw)
+}
+
+// A context's survey ends at its own deadline, independently of the
+// socket's survey.
+func TestContextDeadline(t *testing.T) {
+	s := newSurveyor(t, long)
+	r := respondents(t, sptest.All[0], s, 1)[0]
+	serve(t, r, tagged("r0"))
+	c, err := s.OpenContext()
+	require.NoError(t, err)
+	require.NoError(t, sp.SetOption(c, surveyor.SurveyTime, short))
+	ctx := sptest.Ctx(t)
+	_, err = c.Recv(ctx)
+	require.ErrorIs(t, err, sp.ErrBadState, "Recv on a context before its survey")
+	require.NoError(t, s.Send(ctx, []byte("long")))
+	require.NoError(t, c.Send(ctx, []byte("short")))
+	require.Equal(t, []string{"r0:short"}, collect(t, c, 1))
+	requireEnds(t, c)
+	require.Equal(t, []string{"r0:long"}, collect(t, s, 1), "the socket's survey, still running")
+}
+
+// Raw surveyors send the Header as given and receive the survey id in
+// Header; they talk to cooked and raw respondents alike.
+func TestRawRoundTrip(t *testing.T) {
+	for _, rawResp := range []bool{false, true} {
+		t.Run(fmt.Sprintf("raw-respondent=%v", rawResp), func(t *testing.T) {
+			sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+				s := sptest.New(t, surveyor.NewRawSocket)
+				isRaw, err := sp.GetOption(s, sp.Raw)
+				require.NoError(t, err)
+				require.True(t, isRaw)
+				newResp := respondent.NewSocket
+				if rawResp {
+					newResp = respondent.NewRawSocket
+				}
+				r := sptest.New(t, newResp)
+				sptest.Connect(t, r, s, tr.Addr(t))
+				ctx := sptest.Ctx(t)
+				for _, id := range []uint32{0x80000001, 0xfffffffe} {
+					q := sp.NewMessage(0)
+					q.Header = wire.AppendUint32(q.Header, id)
+					q.Body = append(q.Body, "raw survey"...)
+					require.NoError(t, s.SendMsg(ctx, q))
+
+					m, err := r.RecvMsg(ctx)
+					require.NoError(t, err)
+					require.Equal(t, "raw survey", string(m.Body))
+					if rawResp {
+						require.Len(t, m.Header, 8, "raw respondent header: pipe id, survey id")
+						require.Equal(t, id, wire.Uint32(m.Header[4:]))
+						m.Body = append(m.Body[:0], "raw answer"...)
+						require.NoError(t, r.SendMsg(ctx, m))
+					} else {
+						require.Empty(t, m.Header)
+						require.NoError(t, r.Send(ctx, []byte("raw answer")))
+					}
+
+					a, err := s.RecvMsg(ctx)
+					require.NoError(t, err)
+					require.Equal(t, "raw answer", string(a.Body))
+					require.Equal(t, wire.AppendUint32(nil, id), a.Header, "answer header: the survey id")
+				}
+			})
+		})
+	}
+}
+
+// Send never blocks: a respondent that does not read loses surveys.
+func TestSendNeverBlocks(t *testing.T) {
+	for _, ctor := range []func() (sp.Socket, error){surveyor.NewSocket, surveyor.NewRawSocket} {
+		s := sptest.New(t, ctor)
+		require.NoError(t, sp.SetOption(s, sp.SendQueueLen, 1))
+		r := sptest.New(t, respondent.NewSocket)
+		require.NoError(t, sp.SetOption(r, sp.RecvQueueLen, 1))
+		sptest.Connect(t, r, s, sptest.InprocAddr())
+		ctx := sptest.Ctx(t)
+		for i := range 2000 {
+			m := sp.NewMessage(0)
+			m.Header = wire.AppendUint32(m.Header, 0x80000000)
+			m.Body = append(m.Body, sptest.Payload(1024, byte(i))...)
+			require.NoError(t, s.SendMsg(ctx, m), "Send #%d", i)
+		}
+	}
+}
+
+// Close unblocks Recv on the socket and on its contexts with sp.ErrClosed;
+// closing a context unblocks its own Recv.
+func TestCloseUnblocksRecv(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		s := newSurveyor(t, long)
+		respondents(t, tr, s, 1) // receives, never answers
+		ctx := sptest.Ctx(t)
+		c1, err := s.OpenContext()
+		require.NoError(t, err)
+		c2, err := s.OpenContext()
+		require.NoError(t, err)
+		errs := make(chan error, 3)
+		for _, x := range []receiver{s, c1, c2} {
+			require.NoError(t, x.(interface {
+				Send(context.Context, []byte) error
+			}).Send(ctx, []byte("q")))
+			go func() { _, err := x.Recv(ctx); errs <- err }()
+		}
+		require.NoError(t, c2.Close())
+		closedPromptly(t, errs, "Recv on a closed context")
+		require.NoError(t, s.Close())
+		closedPromptly(t, errs, "Recv")
+		closedPromptly(t, errs, "Recv")
+		require.ErrorIs(t, s.Send(ctx, []byte("q")), sp.ErrClosed)
+		require.ErrorIs(t, c1.Send(ctx, []byte("q")), sp.ErrClosed)
+		_, err = c1.Recv(ctx)
+		require.ErrorIs(t, err, sp.ErrClosed)
+		_, err = s.OpenContext()
+		require.ErrorIs(t, err, sp.ErrClosed)
+	})
+}

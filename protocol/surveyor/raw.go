@@ -1,0 +1,94 @@
+package surveyor
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/core"
+	"github.com/spgo/sp/internal/wire"
+)
+
+// rawSurveyor is a raw surveyor socket: it sends each message, Header as
+// given, to every respondent with room, and delivers answers with their
+// backtrace (the survey id) in Header. It keeps no survey state: no ids, no
+// deadline, no filtering.
+type rawSurveyor struct {
+	s     *core.Socket
+	mu    sync.Mutex
+	pipes []*core.Pipe
+}
+
+// NewRawSocket returns a raw surveyor socket, for devices and for
+// applications that keep their own survey state. The application puts the
+// backtrace (at least the survey id, top bit set) in each message's Header.
+func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&rawSurveyor{}), nil }
+
+func (r *rawSurveyor) Init(s *core.Socket) {
+	r.s = s
+	core.DefineReadOnly(s.Options(), sp.Raw, true)
+}
+
+func (r *rawSurveyor) Info() sp.ProtocolInfo {
+	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}
+}
+
+func (r *rawSurveyor) AddPipe(p *core.Pipe) error {
+	r.mu.Lock()
+	r.pipes = append(r.pipes, p)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *rawSurveyor) RemovePipe(p *core.Pipe) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, q := range r.pipes {
+		if q == p {
+			r.pipes = append(r.pipes[:i], r.pipes[i+1:]...)
+			return
+		}
+	}
+}
+
+// Received moves the answer's backtrace into Header; a backtrace that never
+// ends closes the pipe.
+func (r *rawSurveyor) Received(p *core.Pipe, m *sp.Message) {
+	n, err := wire.BacktraceLen(m.Body)
+	if err != nil {
+		m.Free()
+		p.Close()
+		return
+	}
+	m.Header = append(m.Header[:0], m.Body[:n]...)
+	m.Body = m.Body[n:]
+	r.s.Deliver(p, m)
+}
+
+// SendMsg queues m for every respondent whose queue has room and drops it
+// for the others. It never blocks.
+func (r *rawSurveyor) SendMsg(_ context.Context, m *sp.Message, _ time.Duration) error {
+	select {
+	case <-r.s.Closing():
+		m.Free()
+		return sp.ErrClosed
+	default:
+	}
+	r.mu.Lock()
+	pipes := append([]*core.Pipe(nil), r.pipes...)
+	r.mu.Unlock()
+	for _, p := range pipes {
+		if !p.TrySend(m.Clone()) {
+			m.Free()
+		}
+	}
+	m.Free()
+	return nil
+}
+
+func (r *rawSurveyor) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	return r.s.RecvQueued(ctx, timeout)
+}
+
+func (r *rawSurveyor) Close() {}

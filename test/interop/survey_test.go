@@ -1,0 +1,199 @@
+package interop_test
+
+import (
+	"encoding/binary"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/interop"
+	"github.com/spgo/sp/protocol/respondent"
+	"github.com/spgo/sp/protocol/surveyor"
+)
+
+// TestSurvey: sp surveyor <-> C respondent, and C surveyor <-> sp respondent.
+// The survey is p, the answer answer(p) (for the short payload, a body that
+// starts with 0xff, so a peer that took body bytes for backtrace would show).
+func TestSurvey(t *testing.T) {
+	forEach(t, []string{"sp-surveyor", "sp-respondent"}, func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload) {
+		survey, reply := p.b, answer(p)
+		if role == "sp-surveyor" {
+			s := newSocket(t, surveyor.NewSocket)
+			require.NoError(t, sp.SetOption(s, surveyor.SurveyTime, timeout))
+			up := pipeUp(s)
+			// A C respondent answers every survey with its --file. Two
+			// surveys: the C respondent must print exactly both, in order.
+			second := rotate(survey)
+			args := append([]string{tl.proto("respondent"), "--raw", "--file", writeFile(t, reply)}, tl.count(2)...)
+			c := connect(t, s, tl, tr, spListens, args...)
+			// A survey goes to the peers there are: wait for the C one.
+			waitUp(t, up, c)
+			for _, q := range [][]byte{survey, second} {
+				require.NoError(t, s.Send(ctx(t), q))
+				got, err := s.Recv(ctx(t))
+				require.NoError(t, err)
+				requireBytes(t, reply, got, "sp surveyor received answer")
+			}
+			waitExact(t, c, tl, append(slices.Clone(survey), second...), tl.nng)
+			return
+		}
+		s := newSocket(t, respondent.NewSocket)
+		// A C surveyor sends one survey at once, prints the answers that
+		// come within 1 s, and exits.
+		c := connect(t, s, tl, tr, spListens, surveyorArgs(t, tl, spListens, survey)...)
+		got, err := s.Recv(ctx(t))
+		require.NoError(t, err)
+		requireBytes(t, survey, got, "sp respondent received survey")
+		require.NoError(t, s.Send(ctx(t), reply))
+		waitExact(t, c, tl, reply, true)
+	})
+}
+
+// TestSurveyRawHeaders checks the survey id on the wire with raw sp sockets:
+// a C surveyor's id has the top bit set and is the whole backtrace; a C
+// respondent sends back exactly the id it was given.
+func TestSurveyRawHeaders(t *testing.T) {
+	for _, tl := range tools {
+		t.Run(tl.name, func(t *testing.T) {
+			tr := transports[0] // tcp
+			t.Run("sp-raw-respondent", func(t *testing.T) {
+				t.Parallel()
+				s := newSocket(t, respondent.NewRawSocket)
+				c := connect(t, s, tl, tr, true, surveyorArgs(t, tl, true, []byte("raw?"))...)
+				m, err := s.RecvMsg(ctx(t))
+				require.NoError(t, err)
+				require.Equal(t, "raw?", string(m.Body))
+				require.Len(t, m.Header, 8, "header: our pipe id, then the survey id")
+				id := binary.BigEndian.Uint32(m.Header[4:])
+				require.NotZero(t, id&0x80000000, "survey id %#x: top bit clear", id)
+				t.Logf("%s survey id %#08x", tl.name, id)
+				m.Body = append(m.Body[:0], "raw!"...)
+				require.NoError(t, s.SendMsg(ctx(t), m))
+				waitExact(t, c, tl, []byte("raw!"), true)
+			})
+			t.Run("sp-raw-surveyor", func(t *testing.T) {
+				t.Parallel()
+				s := newSocket(t, surveyor.NewRawSocket)
+				up := pipeUp(s)
+				args := append([]string{tl.proto("respondent"), "--raw", "--data", "yes"}, tl.count(2)...)
+				c := connect(t, s, tl, tr, true, args...)
+				waitUp(t, up, c)
+				for _, id := range []uint32{0x80000000, 0xfedcba98} {
+					m := sp.NewMessage(0)
+					m.Header = binary.BigEndian.AppendUint32(m.Header, id)
+					m.Body = append(m.Body, "ok?"...)
+					require.NoError(t, s.SendMsg(ctx(t), m))
+					a, err := s.RecvMsg(ctx(t))
+					require.NoError(t, err)
+					require.Equal(t, "yes", string(a.Body))
+					require.Equal(t, binary.BigEndian.AppendUint32(nil, id), a.Header, "answer header: the survey id sent")
+				}
+			})
+		})
+	}
+}
+
+// TestSurveyFanOut: one survey reaches several peers at once. An sp surveyor
+// asks an nngcat and a nanocat respondent together, and an nngcat surveyor
+// asks two sp respondents, one over tcp and one over ipc.
+func TestSurveyFanOut(t *testing.T) {
+	t.Run("sp-surveyor", func(t *testing.T) {
+		t.Parallel()
+		s := newSocket(t, surveyor.NewSocket)
+		require.NoError(t, sp.SetOption(s, surveyor.SurveyTime, timeout))
+		var procs []*interop.Proc
+		for _, tl := range tools {
+			up := pipeUp(s)
+			url := listen(t, s, transports[0])
+			args := append(tl.addr(false, url), tl.proto("respondent"), "--quoted", "--data", "from "+tl.name)
+			procs = append(procs, interop.Start(t, tl.name, args...))
+			waitUp(t, up, procs[len(procs)-1])
+		}
+		require.NoError(t, s.Send(ctx(t), []byte("all?")))
+		var got []string
+		for range tools {
+			b, err := s.Recv(ctx(t))
+			require.NoError(t, err, "answers so far: %q", got)
+			got = append(got, string(b))
+		}
+		slices.Sort(got)
+		require.Equal(t, []string{"from nanocat", "from nngcat"}, got)
+		for i, tl := range tools {
+			procs[i].WaitStdout(t, []byte("\"all?\"\n"), timeout)
+			require.Equal(t, "\"all?\"\n", string(procs[i].Stdout()), "%s printed", tl.name)
+		}
+	})
+	t.Run("sp-respondents", func(t *testing.T) {
+		t.Parallel()
+		nng := tools[0]
+		// nngcat listens on both addresses and surveys after 1 s, by
+		// which time both sp respondents, dialing in the background, are
+		// connected.
+		args := []string{nng.proto("surveyor"), "--quoted", "--data", "all?", "--delay", "1"}
+		urls := make([]string, len(transports))
+		for i, tr := range transports {
+			urls[i] = tr.free(t)
+			args = append(args, "--listen", urls[i])
+		}
+		c := interop.Start(t, nng.name, args...)
+		rs := make([]sp.Socket, len(urls))
+		for i, url := range urls {
+			rs[i] = newSocket(t, respondent.NewSocket)
+			dial(t, rs[i], url)
+		}
+		for i, r := range rs {
+			q, err := r.Recv(ctx(t))
+			require.NoError(t, err, "respondent over %s", transports[i].name)
+			require.Equal(t, "all?", string(q))
+			require.NoError(t, r.Send(ctx(t), []byte(transports[i].name)))
+		}
+		require.NoError(t, c.Wait(timeout))
+		lines := strings.Split(strings.TrimSuffix(string(c.Stdout()), "\n"), "\n")
+		slices.Sort(lines)
+		require.Equal(t, []string{`"ipc"`, `"tcp"`}, lines, "nngcat printed")
+	})
+}
+
+// surveyorArgs returns the flags of a C surveyor that sends survey once and
+// prints the answers raw. It surveys at once, to the peers it has then, so it
+// waits unless it is an nngcat that dials (synchronously): nngcat takes
+// whole seconds, nanocat fractions.
+func surveyorArgs(t *testing.T, tl tool, spListens bool, survey []byte) []string {
+	args := []string{tl.proto("surveyor"), "--raw", "--file", writeFile(t, survey)}
+	switch {
+	case tl.nng && !spListens:
+		args = append(args, "--delay", "1")
+	case !tl.nng:
+		args = append(args, "--delay", "0.5")
+	}
+	return args
+}
+
+// pipeUp sets a pipe hook on s whose channel receives when a pipe joins.
+func pipeUp(s sp.Socket) <-chan struct{} {
+	up := make(chan struct{}, 1)
+	s.SetPipeHook(func(ev sp.PipeEvent, _ sp.Pipe) bool {
+		if ev == sp.PipeAdded {
+			select {
+			case up <- struct{}{}:
+			default:
+			}
+		}
+		return true
+	})
+	return up
+}
+
+// waitUp waits for a pipe to join, failing with what the C peer printed.
+func waitUp(t *testing.T, up <-chan struct{}, c *interop.Proc) {
+	t.Helper()
+	select {
+	case <-up:
+	case <-time.After(timeout):
+		t.Fatalf("no connection with the C peer within %v (stderr: %q)", timeout, c.Stderr())
+	}
+}
