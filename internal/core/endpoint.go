@@ -44,6 +44,7 @@ type config struct {
 func (c config) Protocol() sp.ProtocolInfo { return c.info }
 
 func (b *epBase) init(s *Socket, url string, opts []sp.EndpointOption) error {
+	s.started.Store(true)
 	b.s, b.url, b.opts, b.done = s, url, s.opts.child(), make(chan struct{})
 	for _, o := range opts {
 		if err := o.Apply(b.opts); err != nil {
@@ -204,6 +205,9 @@ func (d *dialer) connect() (*Pipe, error) {
 	conn, err := d.tran.Dial(ctx)
 	cancel()
 	if err != nil {
+		if d.isStopped() {
+			return nil, sp.ErrClosed
+		}
 		return nil, err
 	}
 	return d.handshake(conn, d)

@@ -48,7 +48,7 @@ func Define[T any](o *Options, opt sp.Option[T], def T, check func(T) error, end
 		}
 		if check != nil {
 			if err := check(t); err != nil {
-				return fmt.Errorf("%w: %s: %v", sp.ErrBadOption, opt.Name(), err)
+				return fmt.Errorf("%w: %s: %w", sp.ErrBadOption, opt.Name(), err)
 			}
 		}
 		return nil

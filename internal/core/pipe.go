@@ -68,6 +68,9 @@ func (p *Pipe) Close() error {
 	return nil
 }
 
+// Socket returns the socket the pipe belongs to.
+func (p *Pipe) Socket() *Socket { return p.sock }
+
 // Closed returns a channel closed when the pipe closes.
 func (p *Pipe) Closed() <-chan struct{} { return p.closed }
 
@@ -79,6 +82,15 @@ func (p *Pipe) TrySend(m *sp.Message) bool { return p.sendq.TryPut(m) }
 // the error is sp.ErrClosed if the pipe closed.
 func (p *Pipe) Send(ctx context.Context, m *sp.Message, dl *Deadline) error {
 	return p.sendq.Put(ctx, m, dl, p.closed)
+}
+
+func (p *Pipe) isClosed() bool {
+	select {
+	case <-p.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 func (p *Pipe) closeWith(err error) {
@@ -96,6 +108,12 @@ func (p *Pipe) reader() {
 		m, err := p.conn.Recv(p.maxSize)
 		if err != nil {
 			p.closeWith(err)
+			break
+		}
+		if p.isClosed() {
+			// A protocol closed the pipe over an earlier message: what
+			// the peer sent after it is not delivered.
+			m.Free()
 			break
 		}
 		m.SetPipe(p)

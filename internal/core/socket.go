@@ -72,6 +72,7 @@ type Socket struct {
 	maxTTL      atomic.Int32
 	log         atomic.Pointer[slog.Logger]
 	hook        atomic.Pointer[sp.PipeHook]
+	started     atomic.Bool // a dialer or listener has been made
 
 	mu        sync.Mutex
 	closed    bool
@@ -102,6 +103,10 @@ func (s *Socket) Options() *Options { return s.opts }
 
 // Closing returns a channel closed when the socket starts closing.
 func (s *Socket) Closing() <-chan struct{} { return s.closing }
+
+// Started reports whether a dialer or listener has been made on the socket,
+// for options that may only be set before.
+func (s *Socket) Started() bool { return s.started.Load() }
 
 // MaxTTL returns the current sp.MaxTTL.
 func (s *Socket) MaxTTL() int { return int(s.maxTTL.Load()) }

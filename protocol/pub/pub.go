@@ -2,7 +2,6 @@ package pub
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/spgo/sp"
@@ -20,8 +19,7 @@ const (
 type pub struct {
 	raw   bool
 	s     *core.Socket
-	mu    sync.RWMutex
-	pipes []*core.Pipe
+	pipes core.PipeSet
 }
 
 // NewSocket returns a pub socket.
@@ -40,23 +38,9 @@ func (p *pub) Info() sp.ProtocolInfo {
 	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}
 }
 
-func (p *pub) AddPipe(pp *core.Pipe) error {
-	p.mu.Lock()
-	p.pipes = append(p.pipes, pp)
-	p.mu.Unlock()
-	return nil
-}
+func (p *pub) AddPipe(pp *core.Pipe) error { p.pipes.Add(pp); return nil }
 
-func (p *pub) RemovePipe(pp *core.Pipe) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i, q := range p.pipes {
-		if q == pp {
-			p.pipes = append(p.pipes[:i], p.pipes[i+1:]...)
-			return
-		}
-	}
-}
+func (p *pub) RemovePipe(pp *core.Pipe) { p.pipes.Remove(pp) }
 
 // Received drops what a subscriber sends: sub sockets send nothing.
 func (p *pub) Received(_ *core.Pipe, m *sp.Message) { m.Free() }
@@ -70,14 +54,7 @@ func (p *pub) SendMsg(_ context.Context, m *sp.Message, _ time.Duration) error {
 		return sp.ErrClosed
 	default:
 	}
-	p.mu.RLock()
-	for _, pp := range p.pipes {
-		if !pp.TrySend(m.Clone()) {
-			m.Free() // that subscriber is slow: it loses this message
-		}
-	}
-	p.mu.RUnlock()
-	m.Free()
+	p.pipes.Broadcast(m, nil)
 	return nil
 }
 

@@ -48,7 +48,7 @@ func (r *rawRep) RemovePipe(p *core.Pipe) {
 }
 
 func (r *rawRep) Received(p *core.Pipe, m *sp.Message) {
-	if m = splitBacktrace(r.s, p, m); m != nil {
+	if m = r.s.SplitBacktrace(p, m); m != nil {
 		r.s.Deliver(p, m)
 	}
 }
@@ -68,7 +68,7 @@ func (r *rawRep) SendMsg(ctx context.Context, m *sp.Message, timeout time.Durati
 		return nil
 	}
 	m.Header = m.Header[4:]
-	return sendTo(ctx, p, m, timeout)
+	return p.SendOrDrop(ctx, m, timeout)
 }
 
 func (r *rawRep) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
@@ -76,41 +76,3 @@ func (r *rawRep) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Messag
 }
 
 func (r *rawRep) Close() {}
-
-// sendTo queues m for p, waiting for room; a pipe that closes meanwhile
-// loses the message without error.
-func sendTo(ctx context.Context, p *core.Pipe, m *sp.Message, timeout time.Duration) error {
-	if p.TrySend(m) {
-		return nil
-	}
-	dl := core.NewDeadline(timeout)
-	defer dl.Stop()
-	if err := p.Send(ctx, m, &dl); err != nil {
-		m.Free()
-		if err == sp.ErrClosed {
-			return nil
-		}
-		return err
-	}
-	return nil
-}
-
-// splitBacktrace moves a request's backtrace into its Header, behind the id
-// of the pipe it came from. A backtrace that never ends closes the pipe, one
-// deeper than sp.MaxTTL is dropped; both return nil.
-func splitBacktrace(s *core.Socket, p *core.Pipe, m *sp.Message) *sp.Message {
-	n, err := wire.BacktraceLen(m.Body)
-	if err != nil {
-		m.Free()
-		p.Close()
-		return nil
-	}
-	if n/4 > s.MaxTTL() {
-		m.Free()
-		return nil
-	}
-	m.Header = wire.AppendUint32(m.Header[:0], p.ID())
-	m.Header = append(m.Header, m.Body[:n]...)
-	m.Body = m.Body[n:]
-	return m
-}

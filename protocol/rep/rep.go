@@ -76,7 +76,7 @@ func (r *rep) RemovePipe(p *core.Pipe) {
 // the pipe it came from, and queues the request for Recv. A backtrace that
 // never ends closes the pipe; one deeper than sp.MaxTTL is dropped.
 func (r *rep) Received(p *core.Pipe, m *sp.Message) {
-	if m = splitBacktrace(r.s, p, m); m != nil {
+	if m = r.s.SplitBacktrace(p, m); m != nil {
 		r.s.Deliver(p, m)
 	}
 }
@@ -162,5 +162,5 @@ func (c *repCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 		m.Free() // the requester is gone; it will resend elsewhere
 		return nil
 	}
-	return sendTo(ctx, p, m, timeout)
+	return p.SendOrDrop(ctx, m, timeout)
 }

@@ -82,7 +82,7 @@ func (r *respondent) pipe(id uint32) *core.Pipe {
 // the pipe it came from, and queues the survey for Recv. A backtrace that
 // never ends closes the pipe; one deeper than sp.MaxTTL is dropped.
 func (r *respondent) Received(p *core.Pipe, m *sp.Message) {
-	if m = splitBacktrace(r.s, p, m); m != nil {
+	if m = r.s.SplitBacktrace(p, m); m != nil {
 		r.s.Deliver(p, m)
 	}
 }
@@ -171,5 +171,5 @@ func (c *respCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration
 		m.Free() // the surveyor is gone: nobody waits for this answer
 		return nil
 	}
-	return sendTo(ctx, p, m, timeout)
+	return p.SendOrDrop(ctx, m, timeout)
 }

@@ -2,7 +2,6 @@ package surveyor
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/spgo/sp"
@@ -16,8 +15,7 @@ import (
 // deadline, no filtering.
 type rawSurveyor struct {
 	s     *core.Socket
-	mu    sync.Mutex
-	pipes []*core.Pipe
+	pipes core.PipeSet
 }
 
 // NewRawSocket returns a raw surveyor socket, for devices and for
@@ -34,23 +32,9 @@ func (r *rawSurveyor) Info() sp.ProtocolInfo {
 	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}
 }
 
-func (r *rawSurveyor) AddPipe(p *core.Pipe) error {
-	r.mu.Lock()
-	r.pipes = append(r.pipes, p)
-	r.mu.Unlock()
-	return nil
-}
+func (r *rawSurveyor) AddPipe(p *core.Pipe) error { r.pipes.Add(p); return nil }
 
-func (r *rawSurveyor) RemovePipe(p *core.Pipe) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i, q := range r.pipes {
-		if q == p {
-			r.pipes = append(r.pipes[:i], r.pipes[i+1:]...)
-			return
-		}
-	}
-}
+func (r *rawSurveyor) RemovePipe(p *core.Pipe) { r.pipes.Remove(p) }
 
 // Received moves the answer's backtrace into Header; a backtrace that never
 // ends closes the pipe.
@@ -75,15 +59,7 @@ func (r *rawSurveyor) SendMsg(_ context.Context, m *sp.Message, _ time.Duration)
 		return sp.ErrClosed
 	default:
 	}
-	r.mu.Lock()
-	pipes := append([]*core.Pipe(nil), r.pipes...)
-	r.mu.Unlock()
-	for _, p := range pipes {
-		if !p.TrySend(m.Clone()) {
-			m.Free()
-		}
-	}
-	m.Free()
+	r.pipes.Broadcast(m, nil)
 	return nil
 }
 

@@ -33,10 +33,10 @@ func checkSurveyTime(d time.Duration) error {
 }
 
 type surveyor struct {
-	s *core.Socket
+	s     *core.Socket
+	pipes core.PipeSet
 
 	mu         sync.Mutex
-	pipes      []*core.Pipe
 	surveyTime time.Duration
 	nextID     uint32
 	byID       map[uint32]*survCtx // the surveys collecting answers
@@ -85,23 +85,9 @@ func (r *surveyor) OpenContext() (sp.Context, error) {
 	return r.newCtx(), nil
 }
 
-func (r *surveyor) AddPipe(p *core.Pipe) error {
-	r.mu.Lock()
-	r.pipes = append(r.pipes, p)
-	r.mu.Unlock()
-	return nil
-}
+func (r *surveyor) AddPipe(p *core.Pipe) error { r.pipes.Add(p); return nil }
 
-func (r *surveyor) RemovePipe(p *core.Pipe) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i, q := range r.pipes {
-		if q == p {
-			r.pipes = append(r.pipes[:i], r.pipes[i+1:]...)
-			return
-		}
-	}
-}
+func (r *surveyor) RemovePipe(p *core.Pipe) { r.pipes.Remove(p) }
 
 // Received matches an answer to its survey by the survey id that heads it.
 // Answers to no live survey (an old one, an expired one) are dropped, and so
@@ -125,20 +111,6 @@ func (r *surveyor) Received(p *core.Pipe, m *sp.Message) {
 	}
 	c.answers = append(c.answers, m)
 	c.changed.Broadcast()
-}
-
-// fanOut queues m, without copying it, for every respondent whose queue has
-// room and drops it for the others. It never blocks and owns m.
-func (r *surveyor) fanOut(m *sp.Message) {
-	r.mu.Lock()
-	pipes := append([]*core.Pipe(nil), r.pipes...)
-	r.mu.Unlock()
-	for _, p := range pipes {
-		if !p.TrySend(m.Clone()) {
-			m.Free() // drop the clone's reference: that peer misses it
-		}
-	}
-	m.Free()
 }
 
 func (r *surveyor) SendMsg(ctx context.Context, m *sp.Message, _ time.Duration) error {
@@ -242,7 +214,7 @@ func (c *survCtx) send(ctx context.Context, m *sp.Message) error {
 	r.mu.Unlock()
 
 	m.Header = wire.AppendUint32(m.Header[:0], id)
-	r.fanOut(m)
+	r.pipes.Broadcast(m, nil)
 	return nil
 }
 
