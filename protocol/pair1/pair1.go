@@ -1,0 +1,261 @@
+package pair1
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/core"
+	"github.com/spgo/sp/internal/wire"
+)
+
+// Protocol ids.
+const (
+	ProtocolID   = 0x11 // pair v1
+	PeerID       = 0x11
+	ProtocolName = "pair1"
+	PeerName     = "pair1"
+)
+
+type pair1 struct {
+	raw  bool
+	s    *core.Socket
+	poly atomic.Bool
+
+	mu    sync.Mutex
+	pipes []*core.Pipe // in the order they joined: pipes[0] is the oldest
+}
+
+// NewSocket returns a monogamous pair1 socket: one peer at a time.
+func NewSocket() (sp.Socket, error) { return newSocket(&pair1{}), nil }
+
+// NewRawSocket returns a pair1 socket in raw mode: Recv leaves the hop
+// count in Header, and Send increments the hop count it finds there.
+func NewRawSocket() (sp.Socket, error) { return newSocket(&pair1{raw: true}), nil }
+
+// NewPolySocket returns a polyamorous pair1 socket: NewSocket with
+// Polyamorous set.
+func NewPolySocket() (sp.Socket, error) {
+	s := newSocket(&pair1{})
+	if err := sp.SetOption(s, Polyamorous, true); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (x *pair1) Init(s *core.Socket) {
+	x.s = s
+	core.DefineReadOnly(s.Options(), sp.Raw, x.raw)
+	core.Define(s.Options(), Polyamorous, false, nil, false, x.poly.Store)
+}
+
+func (x *pair1) Info() sp.ProtocolInfo {
+	return sp.ProtocolInfo{Self: ProtocolID, Peer: PeerID, SelfName: ProtocolName, PeerName: PeerName}
+}
+
+// AddPipe accepts any peer in polyamorous mode; otherwise it accepts the
+// first and refuses others while it lasts. The engine serializes AddPipe
+// calls under the socket's lock.
+func (x *pair1) AddPipe(p *core.Pipe) error {
+	x.mu.Lock()
+	if !x.poly.Load() && len(x.pipes) > 0 {
+		x.mu.Unlock()
+		return fmt.Errorf("%w: pair1 socket already has a peer (set pair1.Polyamorous for many)", sp.ErrBadState)
+	}
+	p.Data = x // marks the pipe as ours, for addressed sends
+	x.pipes = append(x.pipes, p)
+	x.mu.Unlock()
+	x.s.Room.Broadcast() // wake senders waiting for a peer
+	return nil
+}
+
+func (x *pair1) RemovePipe(p *core.Pipe) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, q := range x.pipes {
+		if q == p {
+			x.pipes = append(x.pipes[:i], x.pipes[i+1:]...)
+			return
+		}
+	}
+}
+
+// Received checks the hop count: a message too short for it, or whose
+// count is over 0xff, closes the pipe; one that has made more than
+// sp.MaxTTL hops is dropped. Cooked mode strips the header; raw mode keeps
+// it in Header, as received.
+func (x *pair1) Received(p *core.Pipe, m *sp.Message) {
+	if closed(p) { // a message the reader had buffered before p closed
+		m.Free()
+		return
+	}
+	hop, body, ok := splitHop(m.Body)
+	if !ok {
+		m.Free()
+		p.Close()
+		return
+	}
+	if int(hop) > x.s.MaxTTL() {
+		m.Free()
+		return
+	}
+	if x.raw {
+		m.Header = append(m.Header[:0], m.Body[:hopSize]...)
+	} else {
+		m.Header = m.Header[:0]
+	}
+	m.Body = body
+	x.s.Deliver(p, m)
+}
+
+// SendMsg stamps the hop count (1 in cooked mode, the Header's count plus
+// one in raw mode) and sends m: to the pipe it names in polyamorous mode,
+// else to the peer, or the oldest peer, waiting for one with room.
+func (x *pair1) SendMsg(ctx context.Context, m *sp.Message, timeout time.Duration) error {
+	hop := uint32(1)
+	if x.raw {
+		h, err := rawHop(m.Header)
+		if err != nil {
+			m.Free()
+			return err
+		}
+		hop = h + 1
+	}
+	if int(hop) > x.s.MaxTTL() {
+		m.Free() // the peer would drop it
+		return nil
+	}
+	m = m.MakeUnique()
+	m.Header = wire.AppendUint32(m.Header[:0], hop)
+	if x.poly.Load() {
+		if p, ours := x.addressed(m.Pipe()); ours {
+			return sendTo(ctx, p, m, timeout)
+		}
+	}
+	return x.sendOldest(ctx, m, timeout)
+}
+
+// rawHop returns the hop count in a raw message's Header: an empty Header
+// counts as 0 hops.
+func rawHop(h []byte) (uint32, error) {
+	if len(h) == 0 {
+		return 0, nil
+	}
+	if len(h) != hopSize {
+		return 0, fmt.Errorf("%w: a raw pair1 message needs a %d-byte hop count header, not %d bytes",
+			sp.ErrMalformed, hopSize, len(h))
+	}
+	hop := wire.Uint32(h)
+	if hop > maxHop {
+		return 0, fmt.Errorf("%w: hop count %#x in a raw pair1 header is over 0xff", sp.ErrMalformed, hop)
+	}
+	return hop, nil
+}
+
+// addressed reports whether pp is a pipe of this socket, and returns it if
+// it is still joined (nil if it has gone).
+func (x *pair1) addressed(pp sp.Pipe) (*core.Pipe, bool) {
+	p, ok := pp.(*core.Pipe)
+	if !ok || p.Data != any(x) {
+		return nil, false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, q := range x.pipes {
+		if q == p {
+			return p, true
+		}
+	}
+	return nil, true
+}
+
+// oldest returns the oldest pipe that is not closing, or nil.
+func (x *pair1) oldest() *core.Pipe {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, p := range x.pipes {
+		if !closed(p) {
+			return p
+		}
+	}
+	return nil
+}
+
+// sendTo queues m for p, waiting for room. A pipe that is gone, or goes
+// meanwhile, loses the message without error.
+func sendTo(ctx context.Context, p *core.Pipe, m *sp.Message, timeout time.Duration) error {
+	if p == nil {
+		m.Free()
+		return nil
+	}
+	if p.TrySend(m) {
+		return nil
+	}
+	dl := core.NewDeadline(timeout)
+	defer dl.Stop()
+	if err := p.Send(ctx, m, &dl); err != nil {
+		m.Free()
+		if errors.Is(err, sp.ErrClosed) {
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+// sendOldest queues m for the oldest peer, waiting for a peer and for room
+// in its queue. If that peer leaves meanwhile, the next one gets m.
+func (x *pair1) sendOldest(ctx context.Context, m *sp.Message, timeout time.Duration) error {
+	dl := core.NewDeadline(timeout)
+	defer dl.Stop()
+	for {
+		joined := x.s.Room.Chan()
+		if p := x.oldest(); p != nil {
+			if p.TrySend(m) {
+				return nil
+			}
+			err := p.Send(ctx, m, &dl)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, sp.ErrClosed) {
+				m.Free()
+				return err
+			}
+			continue // that peer left: try the next, or wait
+		}
+		select {
+		case <-joined:
+		case <-ctx.Done():
+			m.Free()
+			return sp.ContextError(ctx)
+		case <-dl.C():
+			m.Free()
+			return sp.ErrTimeout
+		case <-x.s.Closing():
+			m.Free()
+			return sp.ErrClosed
+		}
+	}
+}
+
+func (x *pair1) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	return x.s.RecvQueued(ctx, timeout)
+}
+
+func (x *pair1) Close() {}
+
+// closed reports whether p is closing.
+func closed(p *core.Pipe) bool {
+	select {
+	case <-p.Closed():
+		return true
+	default:
+		return false
+	}
+}
