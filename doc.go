@@ -4,7 +4,8 @@
 // built on nng or nanomsg and to Go programs built on mangos.
 //
 // A socket is built by a protocol package (req, rep, pub, sub, push, pull,
-// pair) and connected by URL through any number of dialers and listeners:
+// surveyor, respondent, pair, pair1, bus, star) and connected by URL through
+// any number of dialers and listeners:
 //
 //	s, err := req.NewSocket()
 //	if err != nil { ... }
@@ -22,6 +23,12 @@
 // SendTimeout and RecvTimeout; a passed deadline reads as ErrTimeout. Close
 // unblocks every call with ErrClosed and returns once every goroutine the
 // socket started has ended.
+//
+// Each protocol also has a raw mode (NewRawSocket), which exposes protocol
+// headers in Message.Header, for devices (see Device) and for applications
+// that keep their own state. The protocols whose state allows one exchange at
+// a time (req, rep, surveyor, respondent, sub) have contexts (OpenContext):
+// independent states on one socket, each usable from its own goroutine.
 //
 // Options are typed: SetOption(s, RecvMaxSize, 4<<20) is checked at compile
 // time. Errors are sentinels matched with errors.Is, often wrapped in an
