@@ -84,7 +84,8 @@ func (p *Pipe) Send(ctx context.Context, m *sp.Message, dl *Deadline) error {
 	return p.sendq.Put(ctx, m, dl, p.closed)
 }
 
-func (p *Pipe) isClosed() bool {
+// IsClosed reports whether the pipe is closed (or closing).
+func (p *Pipe) IsClosed() bool {
 	select {
 	case <-p.closed:
 		return true
@@ -110,7 +111,7 @@ func (p *Pipe) reader() {
 			p.closeWith(err)
 			break
 		}
-		if p.isClosed() {
+		if p.IsClosed() {
 			// A protocol closed the pipe over an earlier message: what
 			// the peer sent after it is not delivered.
 			m.Free()

@@ -1,7 +1,8 @@
 // Package wire encodes and decodes the byte-level parts of the Scalability
 // Protocols (SP) wire format shared by the stream transports (tcp, ipc, tls):
-// the 8-byte connection handshake, the length-prefixed frame, and the
-// big-endian words of a request/survey backtrace.
+// the 8-byte connection handshake, the length-prefixed frame, the big-endian
+// words of a request/survey backtrace, and the hop count header of pair v1
+// and star.
 //
 // A stream connection starts with both sides sending
 //

@@ -2,7 +2,6 @@ package bus
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/spgo/sp"
@@ -20,8 +19,7 @@ const (
 type bus struct {
 	raw   bool
 	s     *core.Socket
-	mu    sync.RWMutex
-	pipes []*core.Pipe
+	pipes core.PipeSet
 }
 
 // NewSocket returns a bus socket.
@@ -41,28 +39,17 @@ func (b *bus) Info() sp.ProtocolInfo {
 }
 
 func (b *bus) AddPipe(p *core.Pipe) error {
-	b.mu.Lock()
-	b.pipes = append(b.pipes, p)
-	b.mu.Unlock()
+	b.pipes.Add(p)
 	return nil
 }
 
-func (b *bus) RemovePipe(p *core.Pipe) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for i, q := range b.pipes {
-		if q == p {
-			b.pipes = append(b.pipes[:i], b.pipes[i+1:]...)
-			return
-		}
-	}
-}
+func (b *bus) RemovePipe(p *core.Pipe) { b.pipes.Remove(p) }
 
 // Received queues m for Recv if there is room, and drops it otherwise: a
 // member that does not keep up loses messages, and never holds up its
 // peers.
 func (b *bus) Received(p *core.Pipe, m *sp.Message) {
-	if closed(p) || !b.s.RecvQ.TryPut(m) {
+	if !b.s.RecvQ.TryPut(m) {
 		m.Free()
 	}
 }
@@ -81,18 +68,8 @@ func (b *bus) SendMsg(_ context.Context, m *sp.Message, _ time.Duration) error {
 		m = m.MakeUnique()
 		m.Header = m.Header[:0]
 	}
-	from := m.Pipe()
-	b.mu.RLock()
-	for _, p := range b.pipes {
-		if sp.Pipe(p) == from {
-			continue
-		}
-		if !p.TrySend(m.Clone()) {
-			m.Free() // that peer is slow: it loses this message
-		}
-	}
-	b.mu.RUnlock()
-	m.Free()
+	from, _ := m.Pipe().(*core.Pipe)
+	b.pipes.Broadcast(m, from)
 	return nil
 }
 
@@ -101,14 +78,3 @@ func (b *bus) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message, 
 }
 
 func (b *bus) Close() {}
-
-// closed reports whether p is closing. The engine's reader may still hand
-// over messages it had buffered when the pipe was closed; they are dropped.
-func closed(p *core.Pipe) bool {
-	select {
-	case <-p.Closed():
-		return true
-	default:
-		return false
-	}
-}

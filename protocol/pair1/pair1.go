@@ -31,16 +31,16 @@ type pair1 struct {
 }
 
 // NewSocket returns a monogamous pair1 socket: one peer at a time.
-func NewSocket() (sp.Socket, error) { return newSocket(&pair1{}), nil }
+func NewSocket() (sp.Socket, error) { return core.NewSocket(&pair1{}), nil }
 
 // NewRawSocket returns a pair1 socket in raw mode: Recv leaves the hop
 // count in Header, and Send increments the hop count it finds there.
-func NewRawSocket() (sp.Socket, error) { return newSocket(&pair1{raw: true}), nil }
+func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&pair1{raw: true}), nil }
 
 // NewPolySocket returns a polyamorous pair1 socket: NewSocket with
 // Polyamorous set.
 func NewPolySocket() (sp.Socket, error) {
-	s := newSocket(&pair1{})
+	s := core.NewSocket(&pair1{})
 	if err := sp.SetOption(s, Polyamorous, true); err != nil {
 		s.Close()
 		return nil, err
@@ -51,7 +51,12 @@ func NewPolySocket() (sp.Socket, error) {
 func (x *pair1) Init(s *core.Socket) {
 	x.s = s
 	core.DefineReadOnly(s.Options(), sp.Raw, x.raw)
-	core.Define(s.Options(), Polyamorous, false, nil, false, x.poly.Store)
+	core.Define(s.Options(), Polyamorous, false, func(bool) error {
+		if s.Started() {
+			return fmt.Errorf("%w: it can only be set before the first Dial or Listen", sp.ErrBadState)
+		}
+		return nil
+	}, false, x.poly.Store)
 }
 
 func (x *pair1) Info() sp.ProtocolInfo {
@@ -67,7 +72,6 @@ func (x *pair1) AddPipe(p *core.Pipe) error {
 		x.mu.Unlock()
 		return fmt.Errorf("%w: pair1 socket already has a peer (set pair1.Polyamorous for many)", sp.ErrBadState)
 	}
-	p.Data = x // marks the pipe as ours, for addressed sends
 	x.pipes = append(x.pipes, p)
 	x.mu.Unlock()
 	x.s.Room.Broadcast() // wake senders waiting for a peer
@@ -90,11 +94,7 @@ func (x *pair1) RemovePipe(p *core.Pipe) {
 // sp.MaxTTL hops is dropped. Cooked mode strips the header; raw mode keeps
 // it in Header, as received.
 func (x *pair1) Received(p *core.Pipe, m *sp.Message) {
-	if closed(p) { // a message the reader had buffered before p closed
-		m.Free()
-		return
-	}
-	hop, body, ok := splitHop(m.Body)
+	hop, body, ok := wire.SplitHop(m.Body)
 	if !ok {
 		m.Free()
 		p.Close()
@@ -105,7 +105,7 @@ func (x *pair1) Received(p *core.Pipe, m *sp.Message) {
 		return
 	}
 	if x.raw {
-		m.Header = append(m.Header[:0], m.Body[:hopSize]...)
+		m.Header = wire.AppendHop(m.Header[:0], hop)
 	} else {
 		m.Header = m.Header[:0]
 	}
@@ -119,7 +119,7 @@ func (x *pair1) Received(p *core.Pipe, m *sp.Message) {
 func (x *pair1) SendMsg(ctx context.Context, m *sp.Message, timeout time.Duration) error {
 	hop := uint32(1)
 	if x.raw {
-		h, err := rawHop(m.Header)
+		h, err := wire.RawHop(m.Header)
 		if err != nil {
 			m.Free()
 			return err
@@ -131,37 +131,24 @@ func (x *pair1) SendMsg(ctx context.Context, m *sp.Message, timeout time.Duratio
 		return nil
 	}
 	m = m.MakeUnique()
-	m.Header = wire.AppendUint32(m.Header[:0], hop)
+	m.Header = wire.AppendHop(m.Header[:0], hop)
 	if x.poly.Load() {
 		if p, ours := x.addressed(m.Pipe()); ours {
-			return sendTo(ctx, p, m, timeout)
+			if p == nil { // that peer has gone
+				m.Free()
+				return nil
+			}
+			return p.SendOrDrop(ctx, m, timeout)
 		}
 	}
 	return x.sendOldest(ctx, m, timeout)
-}
-
-// rawHop returns the hop count in a raw message's Header: an empty Header
-// counts as 0 hops.
-func rawHop(h []byte) (uint32, error) {
-	if len(h) == 0 {
-		return 0, nil
-	}
-	if len(h) != hopSize {
-		return 0, fmt.Errorf("%w: a raw pair1 message needs a %d-byte hop count header, not %d bytes",
-			sp.ErrMalformed, hopSize, len(h))
-	}
-	hop := wire.Uint32(h)
-	if hop > maxHop {
-		return 0, fmt.Errorf("%w: hop count %#x in a raw pair1 header is over 0xff", sp.ErrMalformed, hop)
-	}
-	return hop, nil
 }
 
 // addressed reports whether pp is a pipe of this socket, and returns it if
 // it is still joined (nil if it has gone).
 func (x *pair1) addressed(pp sp.Pipe) (*core.Pipe, bool) {
 	p, ok := pp.(*core.Pipe)
-	if !ok || p.Data != any(x) {
+	if !ok || p.Socket() != x.s {
 		return nil, false
 	}
 	x.mu.Lock()
@@ -179,31 +166,9 @@ func (x *pair1) oldest() *core.Pipe {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, p := range x.pipes {
-		if !closed(p) {
+		if !p.IsClosed() {
 			return p
 		}
-	}
-	return nil
-}
-
-// sendTo queues m for p, waiting for room. A pipe that is gone, or goes
-// meanwhile, loses the message without error.
-func sendTo(ctx context.Context, p *core.Pipe, m *sp.Message, timeout time.Duration) error {
-	if p == nil {
-		m.Free()
-		return nil
-	}
-	if p.TrySend(m) {
-		return nil
-	}
-	dl := core.NewDeadline(timeout)
-	defer dl.Stop()
-	if err := p.Send(ctx, m, &dl); err != nil {
-		m.Free()
-		if errors.Is(err, sp.ErrClosed) {
-			return nil
-		}
-		return err
 	}
 	return nil
 }
@@ -249,13 +214,3 @@ func (x *pair1) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message
 }
 
 func (x *pair1) Close() {}
-
-// closed reports whether p is closing.
-func closed(p *core.Pipe) bool {
-	select {
-	case <-p.Closed():
-		return true
-	default:
-		return false
-	}
-}

@@ -2,8 +2,6 @@ package star
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"time"
 
 	"github.com/spgo/sp"
@@ -22,8 +20,7 @@ const (
 type star struct {
 	raw   bool
 	s     *core.Socket
-	mu    sync.RWMutex
-	pipes []*core.Pipe
+	pipes core.PipeSet
 }
 
 // NewSocket returns a star socket, which forwards what it receives.
@@ -44,33 +41,18 @@ func (x *star) Info() sp.ProtocolInfo {
 }
 
 func (x *star) AddPipe(p *core.Pipe) error {
-	x.mu.Lock()
-	x.pipes = append(x.pipes, p)
-	x.mu.Unlock()
+	x.pipes.Add(p)
 	return nil
 }
 
-func (x *star) RemovePipe(p *core.Pipe) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for i, q := range x.pipes {
-		if q == p {
-			x.pipes = append(x.pipes[:i], x.pipes[i+1:]...)
-			return
-		}
-	}
-}
+func (x *star) RemovePipe(p *core.Pipe) { x.pipes.Remove(p) }
 
 // Received checks the hop count (too short or over 0xff: close the pipe;
 // over sp.MaxTTL: drop), forwards the message to every other peer with the
 // count incremented (cooked mode, if that stays within sp.MaxTTL), and
 // queues it for Recv if there is room.
 func (x *star) Received(p *core.Pipe, m *sp.Message) {
-	if closed(p) { // a message the reader had buffered before p closed
-		m.Free()
-		return
-	}
-	hop, body, ok := splitHop(m.Body)
+	hop, body, ok := wire.SplitHop(m.Body)
 	if !ok {
 		m.Free()
 		p.Close()
@@ -83,12 +65,12 @@ func (x *star) Received(p *core.Pipe, m *sp.Message) {
 	}
 	if !x.raw && int(hop) < ttl {
 		f := sp.NewMessage(len(body))
-		f.Header = wire.AppendUint32(f.Header, hop+1)
+		f.Header = wire.AppendHop(f.Header, hop+1)
 		f.Body = append(f.Body, body...)
-		x.fanOut(f, p)
+		x.pipes.Broadcast(f, p)
 	}
 	if x.raw {
-		m.Header = append(m.Header[:0], m.Body[:hopSize]...)
+		m.Header = wire.AppendHop(m.Header[:0], hop)
 	} else {
 		m.Header = m.Header[:0]
 	}
@@ -96,22 +78,6 @@ func (x *star) Received(p *core.Pipe, m *sp.Message) {
 	if !x.s.RecvQ.TryPut(m) {
 		m.Free()
 	}
-}
-
-// fanOut queues m, shared, for every peer but skip whose queue has room,
-// and consumes m.
-func (x *star) fanOut(m *sp.Message, skip sp.Pipe) {
-	x.mu.RLock()
-	for _, p := range x.pipes {
-		if sp.Pipe(p) == skip {
-			continue
-		}
-		if !p.TrySend(m.Clone()) {
-			m.Free() // that peer is slow: it loses this message
-		}
-	}
-	x.mu.RUnlock()
-	m.Free()
 }
 
 // SendMsg stamps the hop count (1 in cooked mode, the Header's count plus
@@ -126,7 +92,7 @@ func (x *star) SendMsg(_ context.Context, m *sp.Message, _ time.Duration) error 
 	}
 	hop := uint32(1)
 	if x.raw {
-		h, err := rawHop(m.Header)
+		h, err := wire.RawHop(m.Header)
 		if err != nil {
 			m.Free()
 			return err
@@ -138,26 +104,10 @@ func (x *star) SendMsg(_ context.Context, m *sp.Message, _ time.Duration) error 
 		return nil
 	}
 	m = m.MakeUnique()
-	m.Header = wire.AppendUint32(m.Header[:0], hop)
-	x.fanOut(m, m.Pipe())
+	m.Header = wire.AppendHop(m.Header[:0], hop)
+	from, _ := m.Pipe().(*core.Pipe)
+	x.pipes.Broadcast(m, from)
 	return nil
-}
-
-// rawHop returns the hop count in a raw message's Header: an empty Header
-// counts as 0 hops.
-func rawHop(h []byte) (uint32, error) {
-	if len(h) == 0 {
-		return 0, nil
-	}
-	if len(h) != hopSize {
-		return 0, fmt.Errorf("%w: a raw star message needs a %d-byte hop count header, not %d bytes",
-			sp.ErrMalformed, hopSize, len(h))
-	}
-	hop := wire.Uint32(h)
-	if hop > maxHop {
-		return 0, fmt.Errorf("%w: hop count %#x in a raw star header is over 0xff", sp.ErrMalformed, hop)
-	}
-	return hop, nil
 }
 
 func (x *star) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
@@ -165,13 +115,3 @@ func (x *star) RecvMsg(ctx context.Context, timeout time.Duration) (*sp.Message,
 }
 
 func (x *star) Close() {}
-
-// closed reports whether p is closing.
-func closed(p *core.Pipe) bool {
-	select {
-	case <-p.Closed():
-		return true
-	default:
-		return false
-	}
-}
