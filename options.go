@@ -3,6 +3,7 @@ package sp
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -113,3 +114,49 @@ var (
 
 // WithDialSync is shorthand for With(DialSync, true).
 func WithDialSync() EndpointOption { return With(DialSync, true) }
+
+// registered holds the options of transports and other pluggable parts,
+// which every socket, dialer and listener accepts.
+var registered struct {
+	sync.RWMutex
+	m map[string]registeredOption
+}
+
+type registeredOption struct {
+	def   any
+	check func(any) error
+}
+
+// RegisterOption declares an option of a pluggable part, usually a
+// transport (the tls transport's configuration, say): every socket, dialer
+// and listener then accepts it, checks its values with check (nil for no
+// check beyond the type) and reports def until it is set. Call it from an
+// init function; registering a name twice replaces the first.
+func RegisterOption[T any](o Option[T], def T, check func(T) error) {
+	registered.Lock()
+	defer registered.Unlock()
+	if registered.m == nil {
+		registered.m = make(map[string]registeredOption)
+	}
+	registered.m[o.name] = registeredOption{def: def, check: func(v any) error {
+		t, ok := v.(T)
+		if !ok {
+			return fmt.Errorf("%w: %s takes a %T, not %T", ErrBadOption, o.name, def, v)
+		}
+		if check != nil {
+			if err := check(t); err != nil {
+				return fmt.Errorf("%w: %s: %w", ErrBadOption, o.name, err)
+			}
+		}
+		return nil
+	}}
+}
+
+// LookupOption returns the default and the check of an option registered
+// with RegisterOption. It is for socket engines.
+func LookupOption(name string) (def any, check func(any) error, ok bool) {
+	registered.RLock()
+	defer registered.RUnlock()
+	r, ok := registered.m[name]
+	return r.def, r.check, ok
+}

@@ -143,6 +143,11 @@ type Pipe interface {
 	RemoteAddr() net.Addr
 	// PeerProtocol returns the peer's protocol id from the handshake.
 	PeerProtocol() uint16
+	// OptionValue returns a property of the pipe's connection, named by
+	// an option of its transport (a tls pipe's peer certificates, say); read
+	// it with GetOption. Unknown names return an error wrapping
+	// ErrBadOption.
+	OptionGetter
 	// Close closes the pipe; a dialer that made it reconnects.
 	Close() error
 }

@@ -60,9 +60,21 @@ func Define[T any](o *Options, opt sp.Option[T], def T, check func(T) error, end
 	o.specs[opt.Name()] = s
 }
 
+// spec returns the definition of name, from the socket's own options or
+// from those registered with sp.RegisterOption (always endpoint options).
+func (o *Options) spec(name string) (*optSpec, bool) {
+	if s, ok := o.specs[name]; ok {
+		return s, true
+	}
+	if def, check, ok := sp.LookupOption(name); ok {
+		return &optSpec{def: def, check: check, endpoint: true}, true
+	}
+	return nil, false
+}
+
 // SetOptionValue implements sp.OptionSetter.
 func (o *Options) SetOptionValue(name string, v any) error {
-	s, ok := o.specs[name]
+	s, ok := o.spec(name)
 	if !ok || (o.parent != nil && !s.endpoint) {
 		return fmt.Errorf("%w: unknown option %q here", sp.ErrBadOption, name)
 	}
@@ -80,7 +92,7 @@ func (o *Options) SetOptionValue(name string, v any) error {
 
 // OptionValue implements sp.OptionGetter.
 func (o *Options) OptionValue(name string) (any, error) {
-	s, ok := o.specs[name]
+	s, ok := o.spec(name)
 	if !ok || (o.parent != nil && !s.endpoint) {
 		return nil, fmt.Errorf("%w: unknown option %q here", sp.ErrBadOption, name)
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -61,6 +62,14 @@ func (p *Pipe) RemoteAddr() net.Addr { return p.conn.RemoteAddr() }
 
 // PeerProtocol implements sp.Pipe.
 func (p *Pipe) PeerProtocol() uint16 { return p.conn.PeerProtocol() }
+
+// OptionValue implements sp.Pipe: it asks the transport connection.
+func (p *Pipe) OptionValue(name string) (any, error) {
+	if g, ok := p.conn.(sp.OptionGetter); ok {
+		return g.OptionValue(name)
+	}
+	return nil, fmt.Errorf("%w: a %T pipe has no property %q", sp.ErrBadOption, p.conn, name)
+}
 
 // Close implements sp.Pipe.
 func (p *Pipe) Close() error {
