@@ -1,6 +1,7 @@
 package sp
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -96,6 +97,11 @@ var (
 	// TCPKeepAlive is the keep-alive period of tcp connections (default
 	// 15 s, as in package net; 0 disables keep-alives). Endpoint.
 	TCPKeepAlive = NewOption[time.Duration]("tcp-keepalive")
+	// TLSConfig is the TLS configuration of the tls+tcp and wss transports
+	// (certificates, client authentication, CA pool, server name). A
+	// listener needs one with a certificate; a dialer without one verifies
+	// the server against the system's roots. Endpoint; default nil.
+	TLSConfig = NewOption[*tls.Config]("tls-config")
 	// DialSync, set on a dialer, makes its first attempt happen before
 	// Dial returns, so that a bad or unreachable address fails fast.
 	// Endpoint only; default false.

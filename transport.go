@@ -58,7 +58,7 @@ type TransportListener interface {
 }
 
 // TransportConn is one connection. A connection with properties to show
-// (addresses of the peer's credentials, its certificates) also implements
+// (the peer's credentials or certificates, say) also implements
 // OptionGetter; Pipe.OptionValue asks it. The engine calls Handshake once, then
 // Recv from one goroutine and Send and Flush from another; Close may be
 // called at any time from any goroutine and unblocks the others.

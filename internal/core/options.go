@@ -1,6 +1,7 @@
 package core
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -154,6 +155,7 @@ func (s *Socket) defineCommon() {
 	Define(o, sp.TCPNoDelay, true, nil, true, nil)
 	Define(o, sp.TCPKeepAlive, 15*time.Second, atLeast(time.Duration(0)), true, nil)
 	Define(o, sp.DialSync, false, nil, true, nil)
+	Define(o, sp.TLSConfig, (*tls.Config)(nil), nil, true, nil)
 	Define(o, sp.Logger, (*slog.Logger)(nil), nil, false, func(l *slog.Logger) { s.log.Store(l) })
 	Define(o, sp.SocketName, "", nil, false, nil)
 	DefineReadOnly(o, sp.Raw, false)
