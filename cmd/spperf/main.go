@@ -1,0 +1,108 @@
+// Command spperf measures sp's throughput and latency. Its subcommands,
+// socket type (pair v1) and output lines are those of nng's perf tools and of
+// the side-by-side tools in the project's shared bench directory, so spperf,
+// nngperf and rawperf can be swapped for each other on either end of the
+// wire:
+//
+//	spperf local_thr  URL SIZE COUNT   listen, receive a warm-up then COUNT messages, print throughput
+//	spperf remote_thr URL SIZE COUNT   dial, send a warm-up then COUNT messages
+//	spperf local_lat  URL SIZE COUNT   listen, echo COUNT messages
+//	spperf remote_lat URL SIZE COUNT   dial, time COUNT round trips, print one-way latency
+//	spperf inproc_thr SIZE COUNT       both ends in one process over inproc
+//	spperf inproc_lat SIZE COUNT       both ends in one process over inproc
+//
+// Output lines, as scripts read them:
+//
+//	throughput: N [msg/s]
+//	throughput: X [Mb/s]
+//	average latency: X [us]
+//
+// The -pattern flag measures another pattern instead of pair v1: pair (v0),
+// pipeline (push/pull, throughput only), reqrep (latency only), pubsub and
+// bus (throughput only; these drop what a slow receiver cannot take, so the
+// receiver stops one second after the last message and reports what came).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, `usage: spperf [-pattern P] local_thr|remote_thr|local_lat|remote_lat URL SIZE COUNT
+       spperf [-pattern P] inproc_thr|inproc_lat SIZE COUNT
+patterns: pair1 (default), pair, pipeline, reqrep, pubsub, bus`)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("spperf", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pattern := fs.String("pattern", "pair1", "pattern to measure: pair1, pair, pipeline, reqrep, pubsub, bus")
+	fs.Usage = func() { usage(stderr) }
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	args = fs.Args()
+	if len(args) < 1 {
+		usage(stderr)
+		return 2
+	}
+	mode := args[0]
+	p, ok := patterns[*pattern]
+	if !ok {
+		fmt.Fprintf(stderr, "spperf: unknown pattern %q\n", *pattern)
+		return 2
+	}
+	url := ""
+	nums := args[1:]
+	switch mode {
+	case "inproc_thr", "inproc_lat":
+		url = "inproc://spperf"
+	case "local_thr", "remote_thr", "local_lat", "remote_lat":
+		if len(nums) > 0 {
+			url, nums = nums[0], nums[1:]
+		}
+	default:
+		fmt.Fprintf(stderr, "spperf: unknown mode %q\n", mode)
+		usage(stderr)
+		return 2
+	}
+	if len(nums) != 2 {
+		usage(stderr)
+		return 2
+	}
+	size, err1 := strconv.Atoi(nums[0])
+	count, err2 := strconv.Atoi(nums[1])
+	if err1 != nil || err2 != nil || size < 0 || count < 1 {
+		fmt.Fprintln(stderr, "spperf: SIZE must be a number >= 0 and COUNT a number >= 1")
+		return 2
+	}
+	r := runner{p: p, url: url, size: size, count: count, out: stdout}
+	var err error
+	switch mode {
+	case "local_thr":
+		err = r.localThr()
+	case "remote_thr":
+		err = r.remoteThr()
+	case "local_lat":
+		err = r.localLat()
+	case "remote_lat":
+		err = r.remoteLat()
+	case "inproc_thr":
+		err = r.inproc(r.localThr, r.remoteThr)
+	case "inproc_lat":
+		err = r.inproc(r.localLat, r.remoteLat)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "spperf:", err)
+		return 1
+	}
+	return 0
+}
