@@ -135,8 +135,9 @@ type Listener interface {
 // Pipe is one connection between a socket and a peer.
 // A Pipe is safe for concurrent use.
 type Pipe interface {
-	// ID returns the pipe's id: positive, 31 bits, unique in the process and
-	// never reused.
+	// ID returns the pipe's id: positive, 31 bits, and growing through the
+	// process's life, so a stale id never reaches a new pipe (ids would
+	// wrap only after 2^31-1 pipes).
 	ID() uint32
 	// LocalAddr and RemoteAddr return the two ends' addresses.
 	LocalAddr() net.Addr
@@ -162,7 +163,10 @@ const (
 	PipeAdding PipeEvent = iota
 	// PipeAdded: the pipe has joined the socket.
 	PipeAdded
-	// PipeRemoved: the pipe has left the socket and is closed.
+	// PipeRemoved: the pipe has left the socket and is closed. It follows
+	// PipeAdded; a pipe refused after PipeAdding (by the protocol, such as
+	// pair's second peer, or because the socket is closing) sees no other
+	// event.
 	PipeRemoved
 )
 

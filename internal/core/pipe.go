@@ -37,7 +37,13 @@ type Pipe struct {
 }
 
 func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe {
+	// Ids are 31 bits (a backtrace word keeps its top bit for the request
+	// id). They grow through the process's life; only after 2^31-1 pipes
+	// would they wrap, skipping 0.
 	id := lastPipeID.Add(1) & 0x7fffffff
+	for id == 0 {
+		id = lastPipeID.Add(1) & 0x7fffffff
+	}
 	return &Pipe{
 		id:      id,
 		sock:    s,

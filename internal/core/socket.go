@@ -232,12 +232,11 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 		return nil, errRejected
 	}
 	s.mu.Lock()
-	if s.closed || ep.isStopped() {
-		s.mu.Unlock()
-		conn.Close()
-		return nil, sp.ErrClosed
+	err := sp.ErrClosed
+	if !s.closed && !ep.isStopped() {
+		err = s.proto.AddPipe(p)
 	}
-	if err := s.proto.AddPipe(p); err != nil {
+	if err != nil {
 		s.mu.Unlock()
 		conn.Close()
 		return nil, err

@@ -1,0 +1,57 @@
+package req_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/spgo/sp/protocol/rep"
+	"github.com/spgo/sp/protocol/req"
+)
+
+// A client asks, a server answers.
+func Example() {
+	ctx := context.Background()
+
+	server, err := rep.NewSocket()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer server.Close()
+	if err := server.Listen("inproc://example-reqrep"); err != nil {
+		log.Fatal(err)
+	}
+	go func() {
+		for {
+			q, err := server.Recv(ctx)
+			if err != nil {
+				return // the server was closed
+			}
+			server.Send(ctx, []byte(strings.ToUpper(string(q))))
+		}
+	}()
+
+	client, err := req.NewSocket()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	if err := client.Dial("inproc://example-reqrep"); err != nil {
+		log.Fatal(err)
+	}
+
+	for _, q := range []string{"ping", "hello"} {
+		if err := client.Send(ctx, []byte(q)); err != nil {
+			log.Fatal(err)
+		}
+		a, err := client.Recv(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s -> %s\n", q, a)
+	}
+	// Output:
+	// ping -> PING
+	// hello -> HELLO
+}

@@ -1,0 +1,329 @@
+package req_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/leaktest"
+	"github.com/spgo/sp/internal/sptest"
+	"github.com/spgo/sp/protocol/rep"
+	"github.com/spgo/sp/protocol/req"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMain(m *testing.M) { leaktest.VerifyTestMain(m) }
+
+// serve answers every request on s with answer(request) until s closes.
+func serve(s sp.Socket, answer func([]byte) []byte) {
+	go func() {
+		for {
+			q, err := s.Recv(context.Background())
+			if err != nil {
+				return
+			}
+			if s.Send(context.Background(), answer(q)) != nil {
+				return
+			}
+		}
+	}()
+}
+
+func echo(prefix string) func([]byte) []byte {
+	return func(q []byte) []byte { return append([]byte(prefix), q...) }
+}
+
+// ask sends q on r and returns the reply.
+func ask(t *testing.T, r sp.Socket, q string) string {
+	t.Helper()
+	ctx := sptest.Ctx(t)
+	require.NoError(t, r.Send(ctx, []byte(q)), "Send(%q)", q)
+	b, err := r.Recv(ctx)
+	require.NoError(t, err, "Recv reply to %q", q)
+	return string(b)
+}
+
+func TestReqRep(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		q, a := sptest.Pair(t, tr, req.NewSocket, rep.NewSocket)
+		serve(a, echo("re: "))
+		for i := range 100 {
+			want := fmt.Sprintf("re: %d", i)
+			got := ask(t, q, fmt.Sprint(i))
+			require.Equal(t, want, got, "got %q, want %q", got, want)
+		}
+	})
+}
+
+func TestReqRepBadState(t *testing.T) {
+	q, a := sptest.New(t, req.NewSocket), sptest.New(t, rep.NewSocket)
+	ctx := sptest.Ctx(t)
+	_, err := q.Recv(ctx)
+	require.ErrorIs(t, err, sp.ErrBadState, "req Recv before Send: got %v, want ErrBadState", err)
+	err = a.Send(ctx, []byte("answer to nothing"))
+	require.ErrorIs(t, err, sp.ErrBadState, "rep Send before Recv: got %v, want ErrBadState", err)
+}
+
+func TestReqRep16MiB(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		q, a := sptest.New(t, req.NewSocket), sptest.New(t, rep.NewSocket)
+		require.NoError(t, sp.SetOption(q, sp.RecvMaxSize, 17<<20))
+		require.NoError(t, sp.SetOption(a, sp.RecvMaxSize, 17<<20))
+		sptest.Connect(t, q, a, tr.Addr(t))
+		serve(a, echo("re: "))
+		want := sptest.Payload(16<<20, 'a')
+		ctx := sptest.Ctx(t)
+		require.NoError(t, q.Send(ctx, want))
+		got, err := q.Recv(ctx)
+		require.NoError(t, err)
+		require.True(t, bytes.Equal(append([]byte("re: "), want...), got),
+			"reply: got %d bytes, want 4+%d", len(got), len(want))
+	})
+}
+
+// A request over the rep's limit closes that requester's pipe; the rep
+// goes on answering its other requester.
+func TestReqRepTooLargeClosesOnlyThatPipe(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		a := sptest.New(t, rep.NewSocket)
+		pipes := sptest.CountPipes(a, nil)
+		addr := sptest.Listen(t, a, tr.Addr(t))
+		big, small := sptest.New(t, req.NewSocket), sptest.New(t, req.NewSocket)
+		sptest.Dial(t, big, addr)
+		sptest.Dial(t, small, addr)
+		pipes.WaitLive(t, 2)
+		serve(a, echo("ok "))
+		ctx := sptest.Ctx(t)
+		require.NoError(t, big.Send(ctx, make([]byte, 1<<20+1)))
+		pipes.WaitAdded(t, 3) // big's pipe was closed and it reconnected
+		require.Equal(t, "ok hi", ask(t, small, "hi"))
+		// A new, small request replaces the oversized one.
+		require.Equal(t, "ok small now", ask(t, big, "small now"))
+	})
+}
+
+// Fifty requesters at once each get the answer to their own request.
+func TestManyRequesters(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		const n, rounds = 50, 4
+		a := sptest.New(t, rep.NewSocket)
+		pipes := sptest.CountPipes(a, nil)
+		addr := sptest.Listen(t, a, tr.Addr(t))
+		reqs := make([]sp.Socket, n)
+		for i := range reqs {
+			reqs[i] = sptest.New(t, req.NewSocket)
+			sptest.Dial(t, reqs[i], addr)
+		}
+		pipes.WaitLive(t, n)
+		serve(a, echo("answer to "))
+		ctx := sptest.Ctx(t)
+		errs := make(chan error, n)
+		for i, q := range reqs {
+			go func() {
+				for r := range rounds {
+					ask := fmt.Sprintf("%d/%d", i, r)
+					if err := q.Send(ctx, []byte(ask)); err != nil {
+						errs <- err
+						return
+					}
+					b, err := q.Recv(ctx)
+					if err != nil {
+						errs <- fmt.Errorf("requester %d: %w", i, err)
+						return
+					}
+					if want := "answer to " + ask; string(b) != want {
+						errs <- fmt.Errorf("requester %d: got %q, want %q", i, b, want)
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range n {
+			require.NoError(t, <-errs)
+		}
+	})
+}
+
+// Rep contexts answer concurrent requests out of order, each to its own
+// requester.
+func TestRepContexts(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		a := sptest.New(t, rep.NewSocket)
+		pipes := sptest.CountPipes(a, nil)
+		addr := sptest.Listen(t, a, tr.Addr(t))
+		q1, q2 := sptest.New(t, req.NewSocket), sptest.New(t, req.NewSocket)
+		sptest.Dial(t, q1, addr)
+		sptest.Dial(t, q2, addr)
+		pipes.WaitLive(t, 2)
+		ctx := sptest.Ctx(t)
+		c1, err := a.OpenContext()
+		require.NoError(t, err)
+		c2, err := a.OpenContext()
+		require.NoError(t, err)
+		require.NoError(t, q1.Send(ctx, []byte("one")))
+		require.NoError(t, q2.Send(ctx, []byte("two")))
+		first, err := c1.Recv(ctx)
+		require.NoError(t, err)
+		second, err := c2.Recv(ctx)
+		require.NoError(t, err)
+		require.NoError(t, c2.Send(ctx, append([]byte("re "), second...))) // answer the later first
+		require.NoError(t, c1.Send(ctx, append([]byte("re "), first...)))
+		for _, x := range []struct {
+			s    sp.Socket
+			want string
+		}{{q1, "re one"}, {q2, "re two"}} {
+			b, err := x.s.Recv(ctx)
+			require.NoError(t, err)
+			require.Equal(t, x.want, string(b))
+		}
+		require.NoError(t, c1.Close())
+		_, err = c1.Recv(ctx)
+		require.ErrorIs(t, err, sp.ErrClosed)
+	})
+}
+
+// A request that gets no answer is sent again after ResendTime.
+func TestReqResendAfterResendTime(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		q, a := sptest.New(t, req.NewSocket), sptest.New(t, rep.NewSocket)
+		const resend = 100 * time.Millisecond
+		require.NoError(t, sp.SetOption(q, req.ResendTime, resend))
+		sptest.Connect(t, q, a, tr.Addr(t))
+		ctx := sptest.Ctx(t)
+		require.NoError(t, q.Send(ctx, []byte("anyone?")))
+		b, err := a.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "anyone?", string(b))
+		start := time.Now()
+		b, err = a.Recv(ctx) // ignored the first: here it is again
+		require.NoError(t, err)
+		require.Equal(t, "anyone?", string(b))
+		require.GreaterOrEqual(t, time.Since(start), resend/2, "resent too early")
+		require.NoError(t, a.Send(ctx, []byte("yes")))
+		b, err = q.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "yes", string(b))
+	})
+}
+
+// The rep that got the request dies before it answers: the request goes to
+// another rep, which answers.
+func TestReqResendWhenRepDies(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		q := sptest.New(t, req.NewSocket)
+		require.NoError(t, sp.SetOption(q, req.ResendTime, 100*time.Millisecond))
+		pipes := sptest.CountPipes(q, nil)
+		dying, backup := sptest.New(t, rep.NewSocket), sptest.New(t, rep.NewSocket)
+		sptest.Dial(t, q, sptest.Listen(t, dying, tr.Addr(t)))
+		ctx := sptest.Ctx(t)
+		require.NoError(t, q.Send(ctx, []byte("work")))
+		b, err := dying.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "work", string(b))
+
+		sptest.Dial(t, q, sptest.Listen(t, backup, tr.Addr(t)))
+		pipes.WaitLive(t, 2)
+		require.NoError(t, dying.Close())
+		b, err = backup.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "work", string(b))
+		require.NoError(t, backup.Send(ctx, []byte("done")))
+		b, err = q.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "done", string(b))
+	})
+}
+
+// A new Send cancels the request before it: its late reply is dropped.
+func TestReqNewSendCancelsOld(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		q, a := sptest.Pair(t, tr, req.NewSocket, rep.NewSocket)
+		ctx := sptest.Ctx(t)
+		require.NoError(t, q.Send(ctx, []byte("old")))
+		b, err := a.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "old", string(b))
+		require.NoError(t, q.Send(ctx, []byte("new")))
+		require.NoError(t, a.Send(ctx, []byte("late answer to old")))
+		b, err = a.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "new", string(b))
+		require.NoError(t, a.Send(ctx, []byte("answer to new")))
+		b, err = q.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "answer to new", string(b), "got %q: the late reply to a canceled request must be dropped", b)
+	})
+}
+
+// A request sent before any rep is there goes out exactly once when one
+// connects (ResendTime is off, so a second copy would be a duplicate).
+func TestReqSendBeforePeerDeliversOnce(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		q, a := sptest.New(t, req.NewSocket), sptest.New(t, rep.NewSocket)
+		require.NoError(t, sp.SetOption(q, req.ResendTime, 0))
+		ctx := sptest.Ctx(t)
+		sent := make(chan error, 1)
+		go func() { sent <- q.Send(ctx, []byte("early")) }()
+		addr := sptest.Listen(t, a, tr.Addr(t))
+		require.NoError(t, q.Dial(addr, sp.With(sp.ReconnectMin, 5*time.Millisecond)))
+		require.NoError(t, <-sent)
+		b, err := a.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "early", string(b))
+		require.NoError(t, sp.SetOption(a, sp.RecvTimeout, 200*time.Millisecond))
+		b, err = a.Recv(ctx)
+		require.ErrorIs(t, err, sp.ErrTimeout, "the rep got the request twice: second copy %q", b)
+	})
+}
+
+func TestReqRepCloseUnblocks(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		q, a := sptest.Pair(t, tr, req.NewSocket, rep.NewSocket)
+		ctx := sptest.Ctx(t)
+		require.NoError(t, q.Send(ctx, []byte("never answered")))
+		_, err := a.Recv(ctx)
+		require.NoError(t, err)
+		errs := make(chan error, 2)
+		go func() { _, err := q.Recv(ctx); errs <- err }() // waits for a reply
+		go func() {
+			c, err := a.OpenContext()
+			if err != nil {
+				errs <- err
+				return
+			}
+			_, err = c.Recv(ctx) // waits for a request
+			errs <- err
+		}()
+		require.NoError(t, q.Close())
+		require.NoError(t, a.Close())
+		for range 2 {
+			select {
+			case err := <-errs:
+				require.ErrorIs(t, err, sp.ErrClosed, "blocked call at Close: got %v, want ErrClosed", err)
+			case <-time.After(2 * time.Second):
+				t.Fatal("a blocked call did not return within 2 s of Close")
+			}
+		}
+	})
+}
+
+func TestReqReconnectsToNewRep(t *testing.T) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		q, old := sptest.New(t, req.NewSocket), sptest.New(t, rep.NewSocket)
+		pipes := sptest.CountPipes(q, nil)
+		addr := sptest.Listen(t, old, tr.Addr(t))
+		sptest.Dial(t, q, addr)
+		serve(old, echo("old "))
+		require.Equal(t, "old x", ask(t, q, "x"))
+		require.NoError(t, old.Close())
+		pipes.WaitLive(t, 0)
+		fresh := sptest.New(t, rep.NewSocket)
+		sptest.Listen(t, fresh, addr)
+		serve(fresh, echo("new "))
+		require.Equal(t, "new y", ask(t, q, "y"))
+	})
+}
