@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -162,12 +163,13 @@ func expectClosed(t *testing.T, c net.Conn, limit time.Duration) time.Duration {
 	return time.Since(start)
 }
 
+// write sends the parts in one write: the listener may close the
+// connection as soon as it has read a bad prefix, and a second write would
+// then fail with a broken pipe.
 func write(t *testing.T, c net.Conn, parts ...[]byte) {
 	t.Helper()
-	for _, p := range parts {
-		_, err := c.Write(p)
-		require.NoError(t, err)
-	}
+	_, err := c.Write(bytes.Join(parts, nil))
+	require.NoError(t, err)
 }
 
 func TestHostilePeers(t *testing.T) {
