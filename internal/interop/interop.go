@@ -89,6 +89,7 @@ package interop
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -227,12 +228,35 @@ func (p *Proc) WaitStdout(t testing.TB, want []byte, timeout time.Duration) {
 // FreeTCPPort returns a loopback TCP port that was free a moment ago.
 func FreeTCPPort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("interop: find a free port: %v", err)
+	// Ports are picked below the kernel's ephemeral range (32768 and up on
+	// Linux), so that no socket bound to port 0, in this process or another
+	// test binary, can take one between this call and its use; and each is
+	// handed out once per process.
+	freePorts.Lock()
+	defer freePorts.Unlock()
+	for range 1000 {
+		port := 10000 + rand.IntN(22000)
+		if freePorts.given[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		if freePorts.given == nil {
+			freePorts.given = make(map[int]bool)
+		}
+		freePorts.given[port] = true
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatalf("interop: no free port found below the ephemeral range")
+	return 0
+}
+
+var freePorts struct {
+	sync.Mutex
+	given map[int]bool
 }
 
 // maxIPCPath is the longest socket path IPCPath returns: sun_path holds 108

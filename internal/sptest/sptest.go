@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/interop"
 	"github.com/stretchr/testify/require"
 )
 
@@ -103,10 +104,7 @@ func TCPAddr(t testing.TB) string {
 // FreeTCPPort returns a loopback tcp port that was free a moment ago.
 func FreeTCPPort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return interop.FreeTCPPort(t)
 }
 
 // Ctx returns a context that times out after Timeout and is canceled when
