@@ -11,6 +11,21 @@
 // sp.ErrAddrInUse) nor a file that is not a socket. Closing the listener
 // removes its socket file.
 //
+// Options: Permissions, set on a listener, chmods its socket file after
+// bind (sp.With(ipc.Permissions, 0o600), say).
+//
+// Pipe properties: every ipc pipe, dialed or accepted, knows the
+// credentials of the process at the other end, as the kernel recorded them
+// at connect time (SO_PEERCRED; Linux only, sp.ErrNotSupported elsewhere).
+// Read them with sp.GetOption on the pipe, for instance to serve only
+// requests from one user:
+//
+//	m, err := s.RecvMsg(ctx)
+//	uid, err := sp.GetOption(m.Pipe(), ipc.PeerUID)
+//
+// PeerGID and PeerPID work the same way. On a dialed pipe they describe
+// the process that made the listening socket.
+//
 // The transport registers itself with sp.RegisterTransport; every socket
 // can use it without an import.
 package ipc
@@ -89,7 +104,7 @@ func (d *dialer) Dial(ctx context.Context) (sp.TransportConn, error) {
 	if err != nil {
 		return nil, stream.DialError(err)
 	}
-	return stream.New(c, d.proto, true), nil
+	return newConn(c, d.proto), nil
 }
 
 // NewListener implements sp.Transport. The listener's Addr is a
@@ -100,14 +115,31 @@ func (Transport) NewListener(addr string, cfg sp.TransportConfig) (sp.TransportL
 		return nil, err
 	}
 	bind := func() (net.Listener, error) {
-		if !abstract {
-			if err := removeStale(path); err != nil {
-				return nil, err
-			}
+		perm, err := sp.GetOption(cfg, Permissions)
+		if err != nil {
+			perm = 0
 		}
-		return net.Listen("unix", path)
+		if abstract {
+			if perm != 0 {
+				return nil, fmt.Errorf("%w: %s on abstract socket %s, which has no file",
+					sp.ErrNotSupported, Permissions.Name(), addr)
+			}
+			return net.Listen("unix", path)
+		}
+		if err := removeStale(path); err != nil {
+			return nil, err
+		}
+		l, err := net.Listen("unix", path)
+		if err != nil || perm == 0 {
+			return l, err
+		}
+		if err := os.Chmod(path, perm); err != nil {
+			l.Close()
+			return nil, fmt.Errorf("%s: %w", Permissions.Name(), err)
+		}
+		return l, nil
 	}
-	return stream.NewListener(cfg.Protocol().Self, true, bind, nil), nil
+	return listener{stream.NewListener(cfg.Protocol().Self, true, bind, nil)}, nil
 }
 
 // removeStale removes path if it is a socket nobody answers on.
