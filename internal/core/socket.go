@@ -17,6 +17,7 @@ import (
 	_ "github.com/spgo/sp/transport/inproc"
 	_ "github.com/spgo/sp/transport/ipc"
 	_ "github.com/spgo/sp/transport/tcp"
+	_ "github.com/spgo/sp/transport/tls"
 )
 
 // Protocol is a pattern's rules. The engine calls AddPipe and RemovePipe as
