@@ -33,7 +33,7 @@ func testOrder(t *testing.T, c Config) {
 	go func() {
 		for i := range n {
 			if err := a.Send(ctx, orderMsg(i)); err != nil {
-				errc <- fmt.Errorf("Send #%d: %w", i, err)
+				errc <- fmt.Errorf("send #%d: %w", i, err)
 				return
 			}
 		}
