@@ -18,6 +18,7 @@ import (
 	_ "github.com/spgo/sp/transport/ipc"
 	_ "github.com/spgo/sp/transport/tcp"
 	_ "github.com/spgo/sp/transport/tls"
+	_ "github.com/spgo/sp/transport/ws"
 )
 
 // Protocol is a pattern's rules. The engine calls AddPipe and RemovePipe as
