@@ -75,6 +75,10 @@ type Socket interface {
 	// SetPipeHook sets a function called on pipe events; see PipeHook.
 	SetPipeHook(h PipeHook)
 
+	// Stats returns a snapshot of the socket's counters. Counting is
+	// always on and costs a few atomic additions per message.
+	Stats() SocketStats
+
 	OptionSetter
 	OptionGetter
 

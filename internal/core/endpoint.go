@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spgo/sp"
@@ -14,6 +15,7 @@ import (
 // endpoint is a dialer or a listener.
 type endpoint interface {
 	URL() string
+	base() *epBase
 	options() *Options
 	// stop ends the endpoint's goroutines and closes its pipes; it does
 	// not wait.
@@ -33,6 +35,9 @@ type epBase struct {
 
 	mu      sync.Mutex
 	started bool
+
+	conns   conns
+	retired traffic // of the endpoint's pipes that have left
 }
 
 // config is the sp.TransportConfig of an endpoint.
@@ -56,6 +61,7 @@ func (b *epBase) init(s *Socket, url string, opts []sp.EndpointOption) error {
 }
 
 func (b *epBase) URL() string       { return b.url }
+func (b *epBase) base() *epBase     { return b }
 func (b *epBase) options() *Options { return b.opts }
 func (b *epBase) isStopped() bool   { return b.ctx.Err() != nil }
 
@@ -122,6 +128,7 @@ func (b *epBase) handshake(conn sp.TransportConn, e endpoint) (*Pipe, error) {
 		if b.isStopped() {
 			return nil, sp.ErrClosed
 		}
+		b.count(func(c *conns) *atomic.Uint64 { return &c.handshakeFailures })
 		return nil, err
 	}
 	return b.s.addPipe(conn, e)
@@ -208,6 +215,7 @@ func (d *dialer) connect() (*Pipe, error) {
 		if d.isStopped() {
 			return nil, sp.ErrClosed
 		}
+		d.count(func(c *conns) *atomic.Uint64 { return &c.dialFailures })
 		return nil, err
 	}
 	return d.handshake(conn, d)

@@ -34,6 +34,8 @@ type Pipe struct {
 	wrote     chan struct{} // closed when the writer has exited
 	removed   chan struct{} // closed when the pipe has left the socket
 	reason    error
+
+	traffic traffic
 }
 
 func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe {
@@ -82,6 +84,11 @@ func (p *Pipe) Close() error {
 	p.closeWith(sp.ErrClosed)
 	return nil
 }
+
+// CloseWith closes the pipe for the reason err, which the socket logs and
+// counts (an error wrapping sp.ErrMalformed counts as a malformed-message
+// drop): protocols call it when a peer breaks the wire format.
+func (p *Pipe) CloseWith(err error) { p.closeWith(err) }
 
 // Socket returns the socket the pipe belongs to.
 func (p *Pipe) Socket() *Socket { return p.sock }
@@ -132,6 +139,8 @@ func (p *Pipe) reader() {
 			m.Free()
 			break
 		}
+		p.traffic.msgsRecv.Add(1)
+		p.traffic.bytesRecv.Add(uint64(len(m.Body)))
 		m.SetPipe(p)
 		p.sock.proto.Received(p, m)
 	}
@@ -149,8 +158,10 @@ func (p *Pipe) writer() {
 			continue
 		}
 		p.sock.Room.Broadcast()
+		var bytes uint64
 		for i, m := range batch {
 			batch[i] = nil
+			bytes += uint64(len(m.Header) + len(m.Body))
 			if err := p.conn.Send(m); err != nil {
 				for _, m := range batch[i+1:] {
 					m.Free()
@@ -163,6 +174,8 @@ func (p *Pipe) writer() {
 			p.closeWith(err)
 			return
 		}
+		p.traffic.msgsSent.Add(uint64(len(batch)))
+		p.traffic.bytesSent.Add(bytes)
 	}
 }
 

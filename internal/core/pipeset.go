@@ -65,6 +65,7 @@ func (ps *PipeSet) Broadcast(m *sp.Message, skip *Pipe) {
 	for _, p := range ps.list {
 		if p != skip && !p.TrySend(m.Clone()) {
 			m.Free() // that peer is slow: it loses this message
+			p.sock.Dropped(DropQueueFull)
 		}
 	}
 	ps.mu.RUnlock()
@@ -84,6 +85,7 @@ func (p *Pipe) SendOrDrop(ctx context.Context, m *sp.Message, timeout time.Durat
 	if err := p.Send(ctx, m, &dl); err != nil {
 		m.Free()
 		if err == sp.ErrClosed {
+			p.sock.Dropped(DropStale)
 			return nil
 		}
 		return err
@@ -104,6 +106,7 @@ func (s *Socket) SplitBacktrace(p *Pipe, m *sp.Message) *sp.Message {
 	}
 	if n/4 > s.MaxTTL() {
 		m.Free()
+		s.Dropped(DropTTL)
 		return nil
 	}
 	m.Header = wire.AppendUint32(m.Header[:0], p.id)

@@ -5,6 +5,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -75,6 +76,11 @@ type Socket struct {
 	log         atomic.Pointer[slog.Logger]
 	hook        atomic.Pointer[sp.PipeHook]
 	started     atomic.Bool // a dialer or listener has been made
+
+	conns   conns                         // of every endpoint, past and present
+	retired traffic                       // of the pipes that have left
+	drops   [numDropReasons]atomic.Uint64 // by DropReason
+	counterSet
 
 	mu        sync.Mutex
 	closed    bool
@@ -224,12 +230,14 @@ func (s *Socket) Pipes() []*Pipe {
 // welcome, makes it a pipe of the socket and starts its goroutines.
 func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	if peer := conn.PeerProtocol(); peer != s.info.Peer {
+		ep.base().count(func(c *conns) *atomic.Uint64 { return &c.rejected })
 		conn.Close()
 		return nil, fmt.Errorf("%w: peer protocol is 0x%x, a %s socket needs %s (0x%x)",
 			sp.ErrBadProtocol, peer, s.info.SelfName, s.info.PeerName, s.info.Peer)
 	}
 	p := newPipe(s, conn, ep, ep.options())
 	if !s.callHook(sp.PipeAdding, p) {
+		ep.base().count(func(c *conns) *atomic.Uint64 { return &c.rejected })
 		conn.Close()
 		return nil, errRejected
 	}
@@ -241,8 +249,12 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	if err != nil {
 		s.mu.Unlock()
 		conn.Close()
+		if err != sp.ErrClosed {
+			ep.base().count(func(c *conns) *atomic.Uint64 { return &c.rejected })
+		}
 		return nil, err
 	}
+	ep.base().count(func(c *conns) *atomic.Uint64 { return &c.connects })
 	s.pipes[p.id] = p
 	s.wg.Add(2)
 	s.mu.Unlock()
@@ -256,9 +268,20 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 var errRejected = fmt.Errorf("%w: rejected by the pipe hook", sp.ErrClosed)
 
 func (s *Socket) removePipe(p *Pipe) {
+	t := p.traffic.snapshot()
+	b := p.ep.base()
 	s.mu.Lock()
 	delete(s.pipes, p.id)
+	s.retired.add(t)
+	b.retired.add(t)
 	s.mu.Unlock()
+	b.count(func(c *conns) *atomic.Uint64 { return &c.disconnects })
+	switch {
+	case errors.Is(p.reason, sp.ErrTooLarge):
+		s.Dropped(DropTooLarge)
+	case errors.Is(p.reason, sp.ErrMalformed):
+		s.Dropped(DropMalformed)
+	}
 	s.proto.RemovePipe(p)
 	s.callHook(sp.PipeRemoved, p)
 	if quiet(p.reason) {

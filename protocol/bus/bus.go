@@ -51,6 +51,7 @@ func (b *bus) RemovePipe(p *core.Pipe) { b.pipes.Remove(p) }
 func (b *bus) Received(p *core.Pipe, m *sp.Message) {
 	if !b.s.RecvQ.TryPut(m) {
 		m.Free()
+		b.s.Dropped(core.DropQueueFull)
 	}
 }
 

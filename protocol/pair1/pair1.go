@@ -97,11 +97,12 @@ func (x *pair1) Received(p *core.Pipe, m *sp.Message) {
 	hop, body, ok := wire.SplitHop(m.Body)
 	if !ok {
 		m.Free()
-		p.Close()
+		p.CloseWith(fmt.Errorf("%w: pair1 hop count header missing or over 0xff", sp.ErrMalformed))
 		return
 	}
 	if int(hop) > x.s.MaxTTL() {
 		m.Free()
+		x.s.Dropped(core.DropTTL)
 		return
 	}
 	if x.raw {

@@ -160,6 +160,7 @@ func (c *repCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 	c.r.mu.Unlock()
 	if p == nil {
 		m.Free() // the requester is gone; it will resend elsewhere
+		c.r.s.Dropped(core.DropStale)
 		return nil
 	}
 	return p.SendOrDrop(ctx, m, timeout)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spgo/sp"
@@ -26,9 +27,10 @@ const (
 var ResendTime = sp.NewOption[time.Duration]("req:resend-time")
 
 type req struct {
-	s      *core.Socket
-	rr     core.RoundRobin
-	resend time.Duration // guarded by mu
+	s       *core.Socket
+	rr      core.RoundRobin
+	resend  time.Duration  // guarded by mu
+	resends *atomic.Uint64 // requests sent again (timer or lost peer)
 
 	mu     sync.Mutex
 	nextID uint32
@@ -43,6 +45,7 @@ func NewSocket() (sp.Socket, error) { return core.NewSocket(&req{}), nil }
 
 func (r *req) Init(s *core.Socket) {
 	r.s, r.rr.S = s, s
+	r.resends = s.Counter("resends")
 	r.nextID = rand.Uint32()
 	r.byID = make(map[uint32]*reqCtx)
 	r.ctxs = make(map[*reqCtx]struct{})
@@ -99,6 +102,7 @@ func (r *req) RemovePipe(p *core.Pipe) {
 	for _, c := range r.byID {
 		if c.pipe == p {
 			c.pipe = nil
+			r.resends.Add(1)
 			c.dispatch()
 		}
 	}
@@ -109,7 +113,7 @@ func (r *req) RemovePipe(p *core.Pipe) {
 func (r *req) Received(p *core.Pipe, m *sp.Message) {
 	if len(m.Body) < 4 {
 		m.Free()
-		p.Close() // garbage: a reply always carries its request id
+		p.CloseWith(fmt.Errorf("%w: a reply without its request id", sp.ErrMalformed))
 		return
 	}
 	id := wire.Uint32(m.Body)
@@ -119,6 +123,7 @@ func (r *req) Received(p *core.Pipe, m *sp.Message) {
 	if c == nil {
 		r.mu.Unlock()
 		m.Free()
+		r.s.Dropped(core.DropStale) // a reply to a canceled or answered request
 		return
 	}
 	c.finish()
@@ -228,6 +233,7 @@ func (c *reqCtx) onResend(id uint32) {
 	c.r.mu.Lock()
 	defer c.r.mu.Unlock()
 	if c.id == id && !c.closed {
+		c.r.resends.Add(1)
 		c.dispatch()
 	}
 }

@@ -169,6 +169,7 @@ func (c *respCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration
 	p := c.r.pipe(id)
 	if p == nil {
 		m.Free() // the surveyor is gone: nobody waits for this answer
+		c.r.s.Dropped(core.DropStale)
 		return nil
 	}
 	return p.SendOrDrop(ctx, m, timeout)

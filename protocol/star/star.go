@@ -2,6 +2,7 @@ package star
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spgo/sp"
@@ -55,12 +56,13 @@ func (x *star) Received(p *core.Pipe, m *sp.Message) {
 	hop, body, ok := wire.SplitHop(m.Body)
 	if !ok {
 		m.Free()
-		p.Close()
+		p.CloseWith(fmt.Errorf("%w: star hop count header missing or over 0xff", sp.ErrMalformed))
 		return
 	}
 	ttl := x.s.MaxTTL()
 	if int(hop) > ttl {
 		m.Free()
+		x.s.Dropped(core.DropTTL)
 		return
 	}
 	if !x.raw && int(hop) < ttl {
@@ -77,6 +79,7 @@ func (x *star) Received(p *core.Pipe, m *sp.Message) {
 	m.Body = body
 	if !x.s.RecvQ.TryPut(m) {
 		m.Free()
+		x.s.Dropped(core.DropQueueFull)
 	}
 }
 

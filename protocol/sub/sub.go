@@ -90,16 +90,26 @@ func (p *sub) Received(_ *core.Pipe, m *sp.Message) {
 	if p.raw {
 		if !p.s.RecvQ.TryPut(m) {
 			m.Free()
+			p.s.Dropped(core.DropQueueFull)
 		}
 		return
 	}
+	matched := false
 	p.mu.RLock()
 	for c := range p.ctxs {
-		if c.matches(m.Body) && !c.q.TryPut(m.Clone()) {
+		if !c.matches(m.Body) {
+			continue
+		}
+		matched = true
+		if !c.q.TryPut(m.Clone()) {
 			m.Free() // drop the clone's reference
+			p.s.Dropped(core.DropQueueFull)
 		}
 	}
 	p.mu.RUnlock()
+	if !matched {
+		p.s.Dropped(core.DropNoMatch)
+	}
 	m.Free()
 }
 

@@ -42,7 +42,7 @@ func (r *rawSurveyor) Received(p *core.Pipe, m *sp.Message) {
 	n, err := wire.BacktraceLen(m.Body)
 	if err != nil {
 		m.Free()
-		p.Close()
+		p.CloseWith(err)
 		return
 	}
 	m.Header = append(m.Header[:0], m.Body[:n]...)

@@ -95,7 +95,7 @@ func (r *surveyor) RemovePipe(p *core.Pipe) { r.pipes.Remove(p) }
 func (r *surveyor) Received(p *core.Pipe, m *sp.Message) {
 	if len(m.Body) < 4 {
 		m.Free()
-		p.Close() // garbage: an answer always carries its survey id
+		p.CloseWith(fmt.Errorf("%w: an answer without its survey id", sp.ErrMalformed))
 		return
 	}
 	id := wire.Uint32(m.Body)
@@ -107,6 +107,11 @@ func (r *surveyor) Received(p *core.Pipe, m *sp.Message) {
 	c := r.byID[id]
 	if c == nil || len(c.answers) >= limit {
 		m.Free()
+		if c == nil {
+			r.s.Dropped(core.DropStale) // a late answer, or one to an old survey
+		} else {
+			r.s.Dropped(core.DropQueueFull)
+		}
 		return
 	}
 	c.answers = append(c.answers, m)
@@ -182,6 +187,7 @@ func (c *survCtx) expire(id uint32) {
 	c.r.mu.Lock()
 	defer c.r.mu.Unlock()
 	if c.id == id && c.live {
+		c.r.s.Counter("surveys_timed_out").Add(1)
 		c.end()
 	}
 }
