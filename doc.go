@@ -15,8 +15,8 @@
 //	reply, err := s.Recv(ctx)
 //
 // Transports are chosen by URL scheme: inproc://name, ipc:///path (also
-// unix:// and, on Linux, abstract://name), tcp://host:port. They need no
-// import. Dial returns at once and keeps reconnecting in the background;
+// unix:// and, on Linux, abstract://name), tcp://host:port,
+// tls+tcp://host:port, ws://host:port/path and wss://. They need no import. Dial returns at once and keeps reconnecting in the background;
 // WithDialSync makes the first attempt happen before Dial returns.
 //
 // Every blocking call takes a context.Context and also honors the socket's
@@ -33,6 +33,9 @@
 // Options are typed: SetOption(s, RecvMaxSize, 4<<20) is checked at compile
 // time. Errors are sentinels matched with errors.Is, often wrapped in an
 // *OpError that names the operation and address.
+//
+// Stats returns a socket's counters; StatsHandler and PublishStats serve
+// them. The Logger option takes a *slog.Logger for connection events.
 //
 // Messages received over the network are limited to RecvMaxSize (1 MiB by
 // default); a larger one closes the pipe it came on, before anything is
