@@ -1,4 +1,4 @@
-package rep
+package replier
 
 import (
 	"context"
@@ -8,12 +8,12 @@ import (
 )
 
 // Send implements sp.Context.
-func (c *repCtx) Send(ctx context.Context, b []byte) error {
+func (c *replyCtx) Send(ctx context.Context, b []byte) error {
 	return c.SendMsg(ctx, core.CopyBody(b))
 }
 
 // Recv implements sp.Context.
-func (c *repCtx) Recv(ctx context.Context) ([]byte, error) {
+func (c *replyCtx) Recv(ctx context.Context) ([]byte, error) {
 	m, err := c.RecvMsg(ctx)
 	if err != nil {
 		return nil, err
@@ -22,7 +22,7 @@ func (c *repCtx) Recv(ctx context.Context) ([]byte, error) {
 }
 
 // SendMsg implements sp.Context.
-func (c *repCtx) SendMsg(ctx context.Context, m *sp.Message) error {
+func (c *replyCtx) SendMsg(ctx context.Context, m *sp.Message) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -30,7 +30,7 @@ func (c *repCtx) SendMsg(ctx context.Context, m *sp.Message) error {
 }
 
 // RecvMsg implements sp.Context.
-func (c *repCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
+func (c *replyCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -38,13 +38,13 @@ func (c *repCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
 }
 
 // SetOptionValue implements sp.Context: a context has its own timeouts.
-func (c *repCtx) SetOptionValue(name string, v any) error { return c.tmo.SetOptionValue(name, v) }
+func (c *replyCtx) SetOptionValue(name string, v any) error { return c.tmo.SetOptionValue(name, v) }
 
 // OptionValue implements sp.Context.
-func (c *repCtx) OptionValue(name string) (any, error) { return c.tmo.OptionValue(name) }
+func (c *replyCtx) OptionValue(name string) (any, error) { return c.tmo.OptionValue(name) }
 
 // Close implements sp.Context.
-func (c *repCtx) Close() error {
+func (c *replyCtx) Close() error {
 	c.r.mu.Lock()
 	delete(c.r.ctxs, c)
 	c.r.mu.Unlock()
