@@ -93,6 +93,21 @@ func (p *Pipe) SendOrDrop(ctx context.Context, m *sp.Message, timeout time.Durat
 	return nil
 }
 
+// DeliverReply moves the backtrace heading a received reply (or answer)
+// into m.Header and queues m for Recv, for raw req and raw surveyor sockets.
+// A backtrace that never ends is garbage: it closes p.
+func (s *Socket) DeliverReply(p *Pipe, m *sp.Message) {
+	n, err := wire.BacktraceLen(m.Body)
+	if err != nil {
+		m.Free()
+		p.closeWith(err)
+		return
+	}
+	m.Header = append(m.Header[:0], m.Body[:n]...)
+	m.Body = m.Body[n:]
+	s.Deliver(p, m)
+}
+
 // SplitBacktrace moves the backtrace heading a received request (or survey)
 // into m.Header, behind the id of the pipe it came on, and returns m. A
 // backtrace that never ends is garbage: it closes p. One with more words

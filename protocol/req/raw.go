@@ -6,7 +6,6 @@ import (
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/core"
-	"github.com/spgo/sp/internal/wire"
 )
 
 // rawReq is a raw req socket: it sends each message, header as given, to
@@ -36,17 +35,7 @@ func (r *rawReq) RemovePipe(p *core.Pipe)    { r.rr.Remove(p) }
 
 // Received moves the reply's backtrace into Header; a backtrace that never
 // ends closes the pipe.
-func (r *rawReq) Received(p *core.Pipe, m *sp.Message) {
-	n, err := wire.BacktraceLen(m.Body)
-	if err != nil {
-		m.Free()
-		p.CloseWith(err)
-		return
-	}
-	m.Header = append(m.Header[:0], m.Body[:n]...)
-	m.Body = m.Body[n:]
-	r.s.Deliver(p, m)
-}
+func (r *rawReq) Received(p *core.Pipe, m *sp.Message) { r.s.DeliverReply(p, m) }
 
 func (r *rawReq) SendMsg(ctx context.Context, m *sp.Message, timeout time.Duration) error {
 	_, err := r.rr.Send(ctx, m, timeout)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/core"
-	"github.com/spgo/sp/internal/wire"
 )
 
 // rawSurveyor is a raw surveyor socket: it sends each message, Header as
@@ -38,17 +37,7 @@ func (r *rawSurveyor) RemovePipe(p *core.Pipe) { r.pipes.Remove(p) }
 
 // Received moves the answer's backtrace into Header; a backtrace that never
 // ends closes the pipe.
-func (r *rawSurveyor) Received(p *core.Pipe, m *sp.Message) {
-	n, err := wire.BacktraceLen(m.Body)
-	if err != nil {
-		m.Free()
-		p.CloseWith(err)
-		return
-	}
-	m.Header = append(m.Header[:0], m.Body[:n]...)
-	m.Body = m.Body[n:]
-	r.s.Deliver(p, m)
-}
+func (r *rawSurveyor) Received(p *core.Pipe, m *sp.Message) { r.s.DeliverReply(p, m) }
 
 // SendMsg queues m for every respondent whose queue has room and drops it
 // for the others. It never blocks.
