@@ -19,11 +19,16 @@ import (
 )
 
 // Buffer sizes of a connection. Writes are batched by the engine: a pipe's
-// writer sends every queued message and then flushes once.
+// writer sends every queued message and then flushes once; the write buffer
+// is taken from a pool for the batch and given back after the flush, so an
+// idle connection holds only its small read buffer (large bodies are read
+// straight into their message, past the buffer).
 const (
-	readBufferSize  = 16 << 10
+	readBufferSize  = 4 << 10
 	writeBufferSize = 32 << 10
 )
+
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
 
 // Conn implements sp.TransportConn over a net.Conn. Recv is called from one
 // goroutine, Send and Flush from another; Close from any.
@@ -43,7 +48,6 @@ func New(c net.Conn, proto uint16, ipc bool) *Conn {
 	return &Conn{
 		c:     c,
 		r:     bufio.NewReaderSize(c, readBufferSize),
-		w:     bufio.NewWriterSize(c, writeBufferSize),
 		ipc:   ipc,
 		proto: proto,
 	}
@@ -83,6 +87,10 @@ func (c *Conn) PeerProtocol() uint16 { return c.peer }
 // Send implements sp.TransportConn.
 func (c *Conn) Send(m *sp.Message) error {
 	pre := wire.AppendFrameHeader(c.pre[:0], c.ipc, len(m.Header)+len(m.Body))
+	if c.w == nil {
+		c.w = writers.Get().(*bufio.Writer)
+		c.w.Reset(c.c)
+	}
 	c.w.Write(pre)
 	c.w.Write(m.Header)
 	_, err := c.w.Write(m.Body)
@@ -91,7 +99,17 @@ func (c *Conn) Send(m *sp.Message) error {
 }
 
 // Flush implements sp.TransportConn.
-func (c *Conn) Flush() error { return c.w.Flush() }
+// Flush writes out the batch and gives the write buffer back to the pool.
+func (c *Conn) Flush() error {
+	if c.w == nil {
+		return nil
+	}
+	err := c.w.Flush()
+	c.w.Reset(nil)
+	writers.Put(c.w)
+	c.w = nil
+	return err
+}
 
 // Recv implements sp.TransportConn.
 func (c *Conn) Recv(max int) (*sp.Message, error) { return wire.ReadFrame(c.r, c.ipc, max) }
