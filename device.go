@@ -14,9 +14,12 @@ import (
 //
 // A device between a raw rep socket facing requesters and a raw req socket
 // facing a replier carries each request and each reply; the backtrace in the
-// message headers finds the way back. Each device a message crosses adds a
-// hop, and a message with more than MaxTTL hops is dropped by the protocol,
-// so a loop of devices cannot circulate a message for ever.
+// message headers finds the way back. For the protocols whose header counts
+// hops (req/rep, surveyor/respondent, pair1, star), each device a message
+// crosses adds a hop and a message with more than MaxTTL hops is dropped,
+// so a loop of devices cannot circulate a message for ever. The others
+// (bus, pair v0, pub/sub, push/pull) carry no header: do not build loops of
+// them.
 //
 // Device blocks until ctx ends (it then returns ctx's error) or either socket
 // is closed (it then returns nil). It returns an error wrapping ErrBadState

@@ -1,5 +1,6 @@
 // Package star implements mangos' experimental star protocol: a bus whose
-// members also forward. Every message a member sends goes to all its peers,
+// members also forward. Every message a member sends goes to all its peers
+// (but the pipe a message came from, when a received message is sent on),
 // and every member that receives a message both delivers it to its
 // application and forwards it to all its other peers. So in any tree of
 // members (a hub with leaves, hubs joined to hubs) each message reaches every
