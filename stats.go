@@ -51,7 +51,9 @@ type Connections struct {
 	// DialFailures: dial attempts that made no pipe (refused, timed out).
 	DialFailures uint64 `json:"dial_failures"`
 	// HandshakeFailures: connections whose SP (or TLS, or WebSocket)
-	// handshake failed or timed out.
+	// handshake failed or timed out. (A ws listener cannot count what
+	// net/http refuses before the request names its path: bytes that are
+	// not HTTP, a request never finished.)
 	HandshakeFailures uint64 `json:"handshake_failures"`
 	// Rejected: connections refused after the handshake: a peer of the
 	// wrong protocol, one the pipe hook refused, a second pair peer.

@@ -88,7 +88,10 @@ func (p *Pipe) Close() error {
 // CloseWith closes the pipe for the reason err, which the socket logs and
 // counts (an error wrapping sp.ErrMalformed counts as a malformed-message
 // drop): protocols call it when a peer breaks the wire format.
-func (p *Pipe) CloseWith(err error) { p.closeWith(err) }
+func (p *Pipe) CloseWith(err error) {
+	p.sock.droppedFor(err)
+	p.closeWith(err)
+}
 
 // Socket returns the socket the pipe belongs to.
 func (p *Pipe) Socket() *Socket { return p.sock }
@@ -130,6 +133,7 @@ func (p *Pipe) reader() {
 	for {
 		m, err := p.conn.Recv(p.maxSize)
 		if err != nil {
+			p.sock.droppedFor(err)
 			p.closeWith(err)
 			break
 		}

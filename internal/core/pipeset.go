@@ -100,7 +100,7 @@ func (s *Socket) DeliverReply(p *Pipe, m *sp.Message) {
 	n, err := wire.BacktraceLen(m.Body)
 	if err != nil {
 		m.Free()
-		p.closeWith(err)
+		p.CloseWith(err)
 		return
 	}
 	m.Header = append(m.Header[:0], m.Body[:n]...)
@@ -116,7 +116,7 @@ func (s *Socket) SplitBacktrace(p *Pipe, m *sp.Message) *sp.Message {
 	n, err := wire.BacktraceLen(m.Body)
 	if err != nil {
 		m.Free()
-		p.closeWith(err)
+		p.CloseWith(err)
 		return nil
 	}
 	if n/4 > s.MaxTTL() {

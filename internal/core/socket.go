@@ -5,7 +5,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -276,12 +275,6 @@ func (s *Socket) removePipe(p *Pipe) {
 	b.retired.add(t)
 	s.mu.Unlock()
 	b.count(func(c *conns) *atomic.Uint64 { return &c.disconnects })
-	switch {
-	case errors.Is(p.reason, sp.ErrTooLarge):
-		s.Dropped(DropTooLarge)
-	case errors.Is(p.reason, sp.ErrMalformed):
-		s.Dropped(DropMalformed)
-	}
 	s.proto.RemovePipe(p)
 	s.callHook(sp.PipeRemoved, p)
 	if quiet(p.reason) {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -64,6 +65,19 @@ const (
 	DropStale
 	numDropReasons
 )
+
+// droppedFor counts the message behind a pipe's failure, if the failure is
+// about a message (too large, malformed) rather than the connection. It is
+// counted where the failure is seen, not from the pipe's close reason: a
+// write error may close the pipe first.
+func (s *Socket) droppedFor(err error) {
+	switch {
+	case errors.Is(err, sp.ErrTooLarge):
+		s.Dropped(DropTooLarge)
+	case errors.Is(err, sp.ErrMalformed):
+		s.Dropped(DropMalformed)
+	}
+}
 
 // Dropped counts a message dropped for reason r.
 func (s *Socket) Dropped(r DropReason) { s.drops[r].Add(1) }

@@ -29,7 +29,7 @@ func (Transport) NewListener(addr string, cfg sp.TransportConfig) (sp.TransportL
 	return &listener{
 		addr:   a,
 		opts:   options{cfg},
-		accept: make(chan *conn),
+		accept: make(chan sp.TransportConn),
 		closed: make(chan struct{}),
 	}, nil
 }
@@ -39,7 +39,7 @@ func (Transport) NewListener(addr string, cfg sp.TransportConfig) (sp.TransportL
 type listener struct {
 	addr   *address
 	opts   options
-	accept chan *conn
+	accept chan sp.TransportConn
 	closed chan struct{}
 
 	mu       sync.Mutex
@@ -100,11 +100,14 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if websocket.IsWebSocketUpgrade(r) && !slices.Contains(websocket.Subprotocols(r), l.want) {
 		http.Error(w, fmt.Sprintf("sp: this socket serves WebSocket subprotocol %q, asked for %q",
 			l.want, r.Header.Get("Sec-WebSocket-Protocol")), http.StatusBadRequest)
+		l.report(r, nil) // a peer of the wrong protocol
 		return
 	}
 	ws, err := l.up.Upgrade(w, r, l.respHdr)
 	if err != nil {
-		return // gorilla has answered with an HTTP error
+		// gorilla has answered with an HTTP error
+		l.report(r, upgradeError(err))
+		return
 	}
 	// The server may have left a deadline from reading the request.
 	_ = ws.NetConn().SetDeadline(time.Time{})
