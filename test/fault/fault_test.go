@@ -1,0 +1,202 @@
+package fault_test
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A fault is applied to a running scenario and later undone. restart kills
+// and restarts the far side's listener processes (for push/pull: one of
+// the two pullers).
+type fault struct {
+	name  string
+	apply func(t *testing.T, l *link, sc *scenario) (restore func())
+}
+
+var faults = []fault{
+	{"loss-5%", func(t *testing.T, l *link, _ *scenario) func() { return l.netem(t, "loss 5%") }},
+	{"delay-100ms", func(t *testing.T, l *link, _ *scenario) func() { return l.netem(t, "delay 100ms") }},
+	{"link-cut", func(t *testing.T, l *link, _ *scenario) func() { return l.cut(t) }},
+	{"listener-killed", func(t *testing.T, l *link, sc *scenario) func() {
+		sc.servers[0].kill()
+		return func() { sc.servers[0] = sc.startServer(t, 0) }
+	}},
+}
+
+const (
+	runFor    = 10 // seconds the near side sends
+	faultAt   = 1500 * time.Millisecond
+	faultHold = 3 * time.Second
+)
+
+// scenario is a pattern running across the link: listeners in the far
+// namespace, the near side dialing them.
+type scenario struct {
+	l       *link
+	role    string // of the far side
+	urls    []string
+	servers []*proc
+	old     []*proc // killed servers, whose output still counts
+}
+
+func (sc *scenario) startServer(t *testing.T, i int) *proc {
+	p := start(t, sc.l.b, sc.role, sc.urls[i])
+	p.wait(t, "ready", 10*time.Second)
+	return p
+}
+
+func newScenario(t *testing.T, role string, n int) *scenario {
+	sc := &scenario{l: newLink(t), role: role}
+	for i := range n {
+		sc.urls = append(sc.urls, fmt.Sprintf("tcp://%s:%d", sc.l.farIP, 5555+i))
+		sc.servers = append(sc.servers, sc.startServer(t, i))
+	}
+	return sc
+}
+
+// inject waits, applies f, holds it, undoes it, and returns when it was undone.
+func (sc *scenario) inject(t *testing.T, f fault) time.Time {
+	time.Sleep(faultAt)
+	old := sc.servers[0]
+	restore := f.apply(t, sc.l, sc)
+	time.Sleep(faultHold)
+	restore()
+	if sc.servers[0] != old {
+		sc.old = append(sc.old, old)
+	}
+	t.Logf("%s applied for %v", f.name, faultHold)
+	return time.Now()
+}
+
+var (
+	reResult = regexp.MustCompile(`(\w+)=(\d+)`)
+	reAt     = regexp.MustCompile(`^\w+ (\d+) at (\d+)$`)
+)
+
+// fields parses "result a=1 b=2".
+func fields(line string) map[string]int {
+	m := map[string]int{}
+	for _, kv := range reResult.FindAllStringSubmatch(line, -1) {
+		m[kv[1]], _ = strconv.Atoi(kv[2])
+	}
+	return m
+}
+
+// progressAfter returns the counts of "<word> N at MS" lines at the last
+// line before t and at the last line.
+func progressAfter(lines []string, t time.Time) (before, last int) {
+	for _, l := range lines {
+		m := reAt.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		at, _ := strconv.ParseInt(m[2], 10, 64)
+		if at <= t.UnixMilli() {
+			before = n
+		}
+		last = n
+	}
+	return before, last
+}
+
+func TestFaults(t *testing.T) {
+	for _, f := range faults {
+		t.Run("req-rep/"+f.name, func(t *testing.T) {
+			t.Parallel()
+			sc := newScenario(t, "rep", 1)
+			c := start(t, sc.l.a, "req", sc.urls[0], strconv.Itoa(runFor))
+			c.wait(t, "ready", 10*time.Second)
+			restored := sc.inject(t, f)
+			r := fields(c.wait(t, "result", 60*time.Second))
+			t.Logf("req/rep under %s: %v", f.name, r)
+			if r["failed"] != 0 || r["replied"] != r["sent"] || r["sent"] == 0 {
+				t.Errorf("not every request got its reply: %v\n%s", r, tail(c.lines()))
+			}
+			if before, last := progressAfter(c.lines(), restored); last <= before {
+				t.Errorf("no reply after the fault was undone (%d then %d)", before, last)
+			}
+		})
+		t.Run("pub-sub/"+f.name, func(t *testing.T) {
+			t.Parallel()
+			sc := newScenario(t, "pub", 1)
+			c := start(t, sc.l.a, "sub", sc.urls[0], strconv.Itoa(runFor))
+			c.wait(t, "ready", 10*time.Second)
+			restored := sc.inject(t, f)
+			r := fields(c.wait(t, "result", 60*time.Second))
+			t.Logf("pub/sub under %s: %v", f.name, r)
+			if before, last := progressAfter(c.lines(), restored.Add(2*time.Second)); last <= before {
+				t.Errorf("the subscriber got nothing more after it could reconnect (%d then %d)", before, last)
+			}
+			switch f.name {
+			case "loss-5%", "delay-100ms": // tcp hides both: nothing may be lost
+				if r["gaps"] != 0 || r["restarts"] != 0 {
+					t.Errorf("messages were lost: %v", r)
+				}
+			case "listener-killed":
+				if r["restarts"] == 0 {
+					t.Errorf("never heard the restarted publisher: %v", r)
+				}
+			}
+		})
+		t.Run("push-pull/"+f.name, func(t *testing.T) { pushPull(t, f) })
+	}
+}
+
+// pushPull: a pusher feeds two pullers. Under link faults nothing may be
+// lost. When a puller dies, what may be lost is what push had queued to it
+// or was in flight to it: messages whose Send returned before push saw the
+// pipe go ("removed after=N"); every later one must reach a puller.
+func pushPull(t *testing.T, f fault) {
+	t.Parallel()
+	sc := newScenario(t, "pull", 2)
+	c := start(t, sc.l.a, "push", append([]string{strconv.Itoa(runFor)}, sc.urls...)...)
+	c.wait(t, "ready", 10*time.Second)
+	sc.inject(t, f)
+	sent := fields(c.wait(t, "result", 60*time.Second))["sent"]
+
+	var got map[int]int
+	for prev, deadline := -1, time.Now().Add(15*time.Second); ; {
+		got = map[int]int{}
+		for _, p := range append(sc.old, sc.servers...) {
+			for _, l := range p.lines() {
+				if s, ok := strings.CutPrefix(l, "got "); ok {
+					n, _ := strconv.Atoi(s)
+					got[n]++
+				}
+			}
+		}
+		if len(got) == sent || len(got) == prev || time.Now().After(deadline) {
+			break // all in, or nothing more came in a second
+		}
+		prev = len(got)
+		time.Sleep(time.Second)
+	}
+	removedAfter := 0
+	for _, l := range c.lines() {
+		if s, ok := strings.CutPrefix(l, "removed after="); ok {
+			removedAfter, _ = strconv.Atoi(s)
+		}
+	}
+	var lost, late []int
+	for n := 1; n <= sent; n++ {
+		if got[n] > 1 {
+			t.Errorf("message %d delivered %d times", n, got[n])
+		}
+		if got[n] == 0 {
+			lost = append(lost, n)
+			if f.name != "listener-killed" || n > removedAfter {
+				late = append(late, n)
+			}
+		}
+	}
+	t.Logf("push/pull under %s: sent %d, received %d, lost %d (the dead puller's pipe left after %d)",
+		f.name, sent, len(got), len(lost), removedAfter)
+	if len(late) > 0 {
+		t.Errorf("%d message(s) lost that no dead puller explains, the first %d", len(late), late[0])
+	}
+}
