@@ -19,6 +19,7 @@ import (
 	_ "github.com/spgo/sp/transport/tcp"
 	_ "github.com/spgo/sp/transport/tls"
 	_ "github.com/spgo/sp/transport/ws"
+	_ "github.com/spgo/sp/transport/zt"
 )
 
 // Protocol is a pattern's rules. The engine calls AddPipe and RemovePipe as
