@@ -16,7 +16,8 @@
 //
 // Transports are chosen by URL scheme: inproc://name, ipc:///path (also
 // unix:// and, on Linux, abstract://name), tcp://host:port,
-// tls+tcp://host:port, ws://host:port/path and wss://. They need no import. Dial returns at once and keeps reconnecting in the background;
+// tls+tcp://host:port, ws://host:port/path, wss:// and
+// zt://node.network:port (ZeroTier). They need no import. Dial returns at once and keeps reconnecting in the background;
 // WithDialSync makes the first attempt happen before Dial returns.
 //
 // Every blocking call takes a context.Context and also honors the socket's
