@@ -229,25 +229,24 @@ func (p *Proc) WaitStdout(t testing.TB, want []byte, timeout time.Duration) {
 func FreeTCPPort(t testing.TB) int {
 	t.Helper()
 	// Ports are picked below the kernel's ephemeral range (32768 and up on
-	// Linux), so that no socket bound to port 0, in this process or another
-	// test binary, can take one between this call and its use; and each is
-	// handed out once per process.
+	// Linux), so that no socket bound to port 0 can take one between this
+	// call and its use. Each process walks the range from a random start,
+	// handing each port out once: two test binaries running at once meet
+	// only if one walks as far as the other's start.
 	freePorts.Lock()
 	defer freePorts.Unlock()
-	for range 1000 {
-		port := 10000 + rand.IntN(22000)
-		if freePorts.given[port] {
-			continue
-		}
+	const lo, n = 10000, 22000
+	if freePorts.next == 0 {
+		freePorts.next = rand.IntN(n) + 1
+	}
+	for range n {
+		port := lo + freePorts.next%n
+		freePorts.next++
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
 			continue
 		}
 		l.Close()
-		if freePorts.given == nil {
-			freePorts.given = make(map[int]bool)
-		}
-		freePorts.given[port] = true
 		return port
 	}
 	t.Fatalf("interop: no free port found below the ephemeral range")
@@ -256,7 +255,7 @@ func FreeTCPPort(t testing.TB) int {
 
 var freePorts struct {
 	sync.Mutex
-	given map[int]bool
+	next int // offset of the next port to try, from 1
 }
 
 // maxIPCPath is the longest socket path IPCPath returns: sun_path holds 108
