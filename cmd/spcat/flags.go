@@ -62,6 +62,7 @@ const (
 	optZTHome
 	optSocket
 	optVersion
+	optStats
 )
 
 // optSpec is one entry of the option table, as nng_opts_parse knows it.
@@ -133,6 +134,7 @@ var options = []optSpec{
 	{"zt-home", 0, optZTHome, true},
 	{"socket", 0, optSocket, true},
 	{"version", 'V', optVersion, false},
+	{"stats", 0, optStats, false},
 }
 
 // address is one --dial or --listen.
@@ -164,6 +166,7 @@ type config struct {
 	subscribed  bool // some --subscribe was given
 	help        bool
 	version     bool
+	stats       bool // print the socket's statistics on stderr at exit
 }
 
 // usageError is a failure that nngcat reports on one line of stderr,

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spgo/sp"
 	"github.com/stretchr/testify/require"
 )
 
@@ -162,4 +165,29 @@ func TestParse(t *testing.T) {
 		_, err := secsArg(bad)
 		require.Error(t, err, bad)
 	}
+}
+
+// TestStats: --stats prints the socket's statistics as JSON on stderr at
+// exit, counting what moved, and leaves stdout as it was.
+func TestStats(t *testing.T) {
+	url := "inproc://" + t.Name()
+	done := make(chan int, 1)
+	var out, errb bytes.Buffer
+	go func() {
+		done <- run([]string{"--pull0", "--listen", url, "--raw", "--count", "2", "--stats"}, nil, &out, &errb)
+	}()
+	var code int
+	for i := 0; i < 200; i++ {
+		if code = run([]string{"--push0", "--dial", url, "--data", "hello", "--count", "2"}, nil, &bytes.Buffer{}, &bytes.Buffer{}); code == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.Equal(t, 0, code, "push exit code")
+	require.Equal(t, 0, <-done, "pull exit code; stderr: %s", errb.String())
+	require.Equal(t, "hellohello", out.String(), "stdout")
+	var st sp.SocketStats
+	require.NoError(t, json.Unmarshal(errb.Bytes(), &st), "stderr: %s", errb.String())
+	require.Equal(t, "pull", st.Protocol)
+	require.Equal(t, uint64(2), st.MsgsRecv, "messages received")
 }

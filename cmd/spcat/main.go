@@ -37,6 +37,8 @@
 // Beyond nngcat:
 //
 //   - --bus0/--bus (hidden in nngcat) and --star (mangos' star protocol).
+//   - --stats prints the socket's statistics (sp.SocketStats) as JSON on
+//     stderr when spcat exits; stdout stays what nngcat would print.
 //   - --pair is pair1 (pair0 with --compat), as nng's documentation says;
 //     nngcat 1.5.2 fails with "No protocol specified." instead.
 //   - --delay, --interval, --recv-timeout and --send-timeout take decimal
@@ -104,6 +106,7 @@ const usage = `Usage: spcat <proto> <addr>... [<fmt>] [<opts>...] [<src>]
   --cert <file>          (or alias -E <file>)
   --key <file>
   --zt-home <path>
+  --stats                (print the socket's statistics as JSON on stderr at exit)
 
 <src> may be one of:
   --file <file>          (or alias -F <file>). Use - for standard input.

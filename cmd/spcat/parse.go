@@ -100,6 +100,8 @@ func (cfg *config) apply(spec optSpec, arg string, stdin io.Reader) error {
 		} else if cfg.data, err = loadFile(arg, stdin); err == nil && cfg.data == nil {
 			cfg.data = []byte{}
 		}
+	case optStats:
+		cfg.stats = true
 	case optCompat:
 		cfg.compat = true
 	case optAsync:

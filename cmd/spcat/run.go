@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -54,7 +55,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			_, _ = fmt.Fprintln(stdout, version)
 			return 0
 		}
-		err = (&cat{cfg: cfg, out: stdout}).run()
+		err = (&cat{cfg: cfg, out: stdout, errOut: stderr}).run()
 	}
 	if err != nil {
 		_, _ = fmt.Fprintln(stderr, err)
@@ -65,9 +66,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // cat is one run of the tool.
 type cat struct {
-	cfg *config
-	out io.Writer
-	s   sp.Socket
+	cfg    *config
+	out    io.Writer
+	errOut io.Writer // for --stats
+	s      sp.Socket
 }
 
 func (c *cat) run() (err error) {
@@ -76,6 +78,9 @@ func (c *cat) run() (err error) {
 		return fail("Unable to open socket: %s", nngError(err, ""))
 	}
 	defer c.s.Close()
+	if cfg.stats {
+		defer c.printStats()
+	}
 	if cfg.recvMaxSize >= 0 {
 		if err := sp.SetOption(c.s, sp.RecvMaxSize, cfg.recvMaxSize); err != nil {
 			return fail("Unable to set recv max size: %s", nngError(err, ""))
@@ -318,5 +323,14 @@ func (c *cat) sendRecv() error {
 			return nil
 		}
 		c.sleepRest(start)
+	}
+}
+
+// printStats writes the socket's statistics, as indented JSON, to stderr:
+// stdout stays what nngcat would print.
+func (c *cat) printStats() {
+	b, err := json.MarshalIndent(c.s.Stats(), "", "  ")
+	if err == nil {
+		_, _ = fmt.Fprintf(c.errOut, "%s\n", b)
 	}
 }
