@@ -106,6 +106,7 @@ func TestHelpAndVersion(t *testing.T) {
 	n := runNngcat(t, "", "--help")
 	want := strings.Replace(usage, "spcat", "nngcat", 1)
 	want = strings.Replace(want, "  --bus0                 (or alias --bus)\n  --star\n", "", 1)
+	want = strings.Replace(want, "  --stats                (print the socket's statistics as JSON on stderr at exit)\n", "", 1)
 	require.Equal(t, result{want, "", 1}, n)
 }
 
@@ -125,7 +126,7 @@ func TestParse(t *testing.T) {
 			require.Equal(t, optPair0, c.proto)
 			require.True(t, c.async)
 		}},
-		{[]string{"--st", "-X", "tmp/x", "-x", "/abs", "-L", "5", "--bind", "ws://*:0/p"}, "", func(t *testing.T, c *config) {
+		{[]string{"--star", "-X", "tmp/x", "-x", "/abs", "-L", "5", "--bind", "ws://*:0/p"}, "", func(t *testing.T, c *config) {
 			require.Equal(t, optStar, c.proto)
 			require.Equal(t, []address{{true, "ipc:///tmp/x"}, {false, "ipc:////abs"},
 				{true, "tcp://127.0.0.1:5"}, {true, "ws://*:0/p"}}, c.addrs)

@@ -161,6 +161,14 @@ func (h *harness) connect(tr, name string, server sp.Socket, clients ...sp.Socke
 			return err
 		}
 	}
+	// A dialer knows its pipe when Dial returns; the listening side may
+	// not yet, and a survey or a publication sent now would miss a peer.
+	for deadline := time.Now().Add(5 * time.Second); server.Stats().Pipes < len(clients); {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s over %s: %d of %d peers joined", name, tr, server.Stats().Pipes, len(clients))
+		}
+		time.Sleep(time.Millisecond)
+	}
 	return nil
 }
 
