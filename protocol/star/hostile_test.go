@@ -26,15 +26,15 @@ func TestStarBadHeaders(t *testing.T) {
 		{"empty message closes", [][]byte{hop(1, "ok"), {}}, []string{"ok"}, true},
 		{"header only is an empty body", [][]byte{hop(1, ""), hop(1, "next")}, []string{"", "next"}, false},
 	}
-	streams(t, func(t *testing.T, tr sptest.Transport) {
+	sptest.Streams(t, func(t *testing.T, tr sptest.Transport) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				s := sptest.New(t, star.NewSocket)
 				pipes := sptest.CountPipes(s, nil)
 				addr := sptest.Listen(t, s, tr.Addr(t))
-				peer := dialRaw(t, addr, star.PeerID)
+				peer := sptest.DialRaw(t, addr, star.PeerID)
 				pipes.WaitLive(t, 1)
-				peer.send(t, tc.frames...)
+				peer.Send(t, tc.frames...)
 				ctx := sptest.Ctx(t)
 				for _, want := range tc.want {
 					got, err := s.Recv(ctx)
@@ -42,12 +42,12 @@ func TestStarBadHeaders(t *testing.T) {
 					require.Equal(t, want, string(got), "got %q, want %q", got, want)
 				}
 				if tc.wantClosed {
-					peer.waitClosed(t)
+					peer.WaitClosed(t)
 					pipes.WaitLive(t, 0)
 					// Nothing of the bad peer's was delivered: a new
 					// peer's message is next.
-					peer = dialRaw(t, addr, star.PeerID)
-					peer.send(t, hop(1, "new peer"))
+					peer = sptest.DialRaw(t, addr, star.PeerID)
+					peer.Send(t, hop(1, "new peer"))
 					got, err := s.Recv(ctx)
 					require.NoError(t, err)
 					require.Equal(t, "new peer", string(got), "got %q, want %q", got, "new peer")
@@ -55,7 +55,7 @@ func TestStarBadHeaders(t *testing.T) {
 				}
 				// Still connected: an answer arrives, hop count 1.
 				require.NoError(t, s.Send(ctx, []byte("still here")))
-				require.Equal(t, hop(1, "still here"), peer.recv(t))
+				require.Equal(t, hop(1, "still here"), peer.Recv(t))
 			})
 		}
 	})
