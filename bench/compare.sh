@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# bench/compare.sh: spperf side by side with nngperf (libnng) and rawperf (SP framing
+# over a bare net.Conn: the floor; RAWPERF_BATCH=1 for a buffering sender, the
+# ceiling a batching library can approach).
+#
+# Builds the three tools, runs every case with each tool in turn, round after round
+# (nng, raw, raw-batched, sp, nng, raw, ...: A B A B, so a slow spell of the machine
+# hits every tool alike), and prints one Markdown table of medians and ratios. The
+# raw numbers go to bench/out/results.csv; bench/chart (its own Go module) turns them
+# into bench/out/throughput.png and bench/out/latency.png.
+#
+#   bench/compare.sh                       # full run: 3 rounds, under ~5 min on 2 cores
+#   ROUNDS=5 bench/compare.sh              # more rounds
+#   SCALE=10 ROUNDS=1 bench/compare.sh     # a quick smoke run: counts divided by 10
+#
+# Environment:
+#   SHARED_BENCH  where nngperf.c and rawperf/ live (default: ../shared/bench beside the repo)
+#   ROUNDS        rounds of every case (default 3)
+#   SCALE         divide every message count by this (default 1)
+#   RUN_TIMEOUT   seconds one run (one end) may take before it is killed (default 60)
+#   OUT           output directory (default bench/out)
+#   NICE          run the tools under `nice -n NICE` (e.g. -10, as root) when other work
+#                 shares the machine; unset: as they are
+#   NO_CHART=1    skip the charts
+#
+# Needs: a C compiler and libnng-dev, Go, coreutils' timeout; ss (iproute2) is used
+# to see a tcp listener come up when present.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+shared="${SHARED_BENCH:-$root/../shared/bench}"
+rounds="${ROUNDS:-3}"
+scale="${SCALE:-1}"
+run_timeout="${RUN_TIMEOUT:-60}"
+out="${OUT:-$here/out}"
+
+tools=(nng raw raw-batched sp)
+transports=(tcp ipc)
+thr_sizes=(64 1024 65536)
+lat_sizes=(64 1024)
+
+# Message counts: sized so each run takes about a second or less here.
+thr_count() {
+	case "$1" in
+	64) echo $((200000 / scale)) ;;
+	1024) echo $((100000 / scale)) ;;
+	*) echo $((10000 / scale)) ;;
+	esac
+}
+lat_count() { echo $((20000 / scale)); }
+
+log() { printf '%s\n' "$*" >&2; }
+die() {
+	log "compare.sh: $*"
+	exit 1
+}
+
+for v in rounds scale run_timeout; do
+	[[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, not '${!v}'"
+done
+[ -f "$shared/nngperf.c" ] || die "no nngperf.c in $shared (set SHARED_BENCH)"
+[ -d "$shared/rawperf" ] || die "no rawperf/ in $shared (set SHARED_BENCH)"
+command -v timeout >/dev/null || die "timeout (coreutils) is needed"
+command -v go >/dev/null || die "go is needed"
+cc="${CC:-cc}"
+command -v "$cc" >/dev/null || die "a C compiler is needed ($cc)"
+runner=()
+if [ -n "${NICE:-}" ]; then
+	[[ "$NICE" =~ ^-?[0-9]+$ ]] || die "NICE must be an integer, not '$NICE'"
+	runner=(nice -n "$NICE")
+fi
+have_ss=0
+if command -v ss >/dev/null; then
+	have_ss=1
+fi
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/spbench.XXXXXX")"
+local_pid=""
+cleanup() {
+	local rc=$?
+	if [ -n "$local_pid" ] && kill -0 "$local_pid" 2>/dev/null; then
+		kill "$local_pid" 2>/dev/null || true
+		wait "$local_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- build ----------------------------------------------------------------------
+bin="$tmp/bin"
+mkdir -p "$bin" "$out"
+log "building nngperf, rawperf, spperf..."
+"$cc" -O2 -o "$bin/nngperf" "$shared/nngperf.c" -lnng || die "building nngperf failed (apt-get install libnng-dev?)"
+# rawperf's directory may be read-only: build from it, write the binary here.
+go -C "$shared/rawperf" build -o "$bin/rawperf" . || die "building rawperf failed"
+go -C "$root" build -o "$bin/spperf" ./cmd/spperf || die "building spperf failed"
+
+tool_bin() {
+	case "$1" in
+	nng) echo "$bin/nngperf" ;;
+	raw | raw-batched) echo "$bin/rawperf" ;;
+	sp) echo "$bin/spperf" ;;
+	esac
+}
+tool_batch() {
+	if [ "$1" = raw-batched ]; then echo 1; else echo 0; fi
+}
+
+# ---- endpoints: a fresh port or ipc path for every run ----------------------------
+next_port=$((20000 + $$ % 20000))
+seq_no=0
+port_busy() {
+	[ "$have_ss" = 1 ] && [ -n "$(ss -Htan "sport = :$1" 2>/dev/null)" ]
+}
+new_url() { # transport -> sets url, addr
+	seq_no=$((seq_no + 1))
+	if [ "$1" = tcp ]; then
+		while port_busy "$next_port"; do
+			next_port=$((next_port + 1))
+		done
+		addr="127.0.0.1:$next_port"
+		next_port=$((next_port + 1))
+		if [ "$next_port" -ge 60000 ]; then next_port=20000; fi
+		url="tcp://$addr"
+	else
+		addr="$tmp/$seq_no.ipc"
+		url="ipc://$addr"
+	fi
+}
+
+listening() { # transport addr
+	if [ "$1" = tcp ]; then
+		if [ "$have_ss" = 1 ]; then
+			[ -n "$(ss -Htln "sport = :${2##*:}" 2>/dev/null)" ]
+		else
+			return 0 # no way to look: the remote's retries cover it
+		fi
+	else
+		[ -S "$2" ]
+	fi
+}
+
+# ---- one pair: local end, then remote end -----------------------------------------
+# run_pair TOOL KIND(thr|lat) TRANSPORT SIZE COUNT: sets msgs, mbits, lat (or fails).
+run_pair() {
+	local tool="$1" kind="$2" tr="$3" size="$4" count="$5"
+	local b batch lout="$tmp/local.out" rout="$tmp/remote.out" err="$tmp/err" i
+	b="$(tool_bin "$tool")"
+	batch="$(tool_batch "$tool")"
+	msgs="" mbits="" lat=""
+	new_url "$tr"
+	: >"$err"
+	RAWPERF_BATCH="$batch" "${runner[@]}" timeout "$run_timeout" "$b" "local_$kind" "$url" "$size" "$count" >"$lout" 2>>"$err" &
+	local_pid=$!
+	# Wait until it listens (at most 5 s).
+	for ((i = 0; i < 100; i++)); do
+		listening "$tr" "$addr" && break
+		kill -0 "$local_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	# The remote dials once and fails if nobody listens yet: retry while the local lives.
+	for ((i = 0; ; i++)); do
+		if RAWPERF_BATCH="$batch" "${runner[@]}" timeout "$run_timeout" "$b" "remote_$kind" "$url" "$size" "$count" >"$rout" 2>>"$err"; then
+			break
+		fi
+		if [ "$i" -ge 20 ] || ! kill -0 "$local_pid" 2>/dev/null; then
+			kill "$local_pid" 2>/dev/null || true
+			wait "$local_pid" 2>/dev/null || true
+			local_pid=""
+			log "  $tool $kind $url $size: remote failed: $(tail -n 2 "$err" | tr '\n' ' ')"
+			return 1
+		fi
+		sleep 0.1
+	done
+	if ! wait "$local_pid"; then
+		local_pid=""
+		log "  $tool $kind $url $size: local failed: $(tail -n 2 "$err" | tr '\n' ' ')"
+		return 1
+	fi
+	local_pid=""
+	if [ "$tr" = ipc ]; then rm -f "$addr"; fi
+	if [ "$kind" = thr ]; then
+		msgs="$(awk '/^throughput: .*\[msg\/s\]/ {print $2}' "$lout")"
+		mbits="$(awk '/^throughput: .*\[Mb\/s\]/ {print $2}' "$lout")"
+		if [ -z "$msgs" ] || [ -z "$mbits" ]; then
+			log "  $tool thr $url $size: no throughput line"
+			return 1
+		fi
+	else
+		lat="$(awk '/^average latency: / {print $3}' "$rout")"
+		if [ -z "$lat" ]; then
+			log "  $tool lat $url $size: no latency line"
+			return 1
+		fi
+	fi
+}
+
+# ---- the rounds ----------------------------------------------------------------
+date_start="$(date -u '+%Y-%m-%d %H:%M UTC')"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+csv="$out/results.csv"
+echo "round,kind,transport,size,tool,count,msgs_per_s,mbits_per_s,latency_us" >"$csv"
+failures=0
+started=$SECONDS
+cases=()
+for tr in "${transports[@]}"; do
+	for s in "${thr_sizes[@]}"; do cases+=("thr $tr $s"); done
+	for s in "${lat_sizes[@]}"; do cases+=("lat $tr $s"); done
+done
+for ((r = 1; r <= rounds; r++)); do
+	for c in "${cases[@]}"; do
+		read -r kind tr size <<<"$c"
+		if [ "$kind" = thr ]; then n="$(thr_count "$size")"; else n="$(lat_count)"; fi
+		[ "$n" -ge 1 ] || n=1
+		for tool in "${tools[@]}"; do
+			if run_pair "$tool" "$kind" "$tr" "$size" "$n"; then
+				echo "$r,$kind,$tr,$size,$tool,$n,$msgs,$mbits,$lat" >>"$csv"
+				if [ "$kind" = thr ]; then
+					log "[round $r/$rounds] thr $tr $size B $tool: $msgs msg/s, $mbits Mb/s"
+				else
+					log "[round $r/$rounds] lat $tr $size B $tool: $lat us"
+				fi
+			else
+				failures=$((failures + 1))
+			fi
+		done
+	done
+done
+elapsed=$((SECONDS - started))
+
+# ---- the table -----------------------------------------------------------------
+# stats KIND TRANSPORT SIZE TOOL -> "median min max n" (of msg/s or latency), or "".
+stats() {
+	local col=7
+	if [ "$1" = lat ]; then col=9; fi
+	awk -F, -v k="$1" -v t="$2" -v s="$3" -v tool="$4" -v col="$col" \
+		'NR > 1 && $2 == k && $3 == t && $4 == s && $5 == tool { print $col }' "$csv" |
+		sort -g |
+		awk '{ v[NR] = $1 }
+		END {
+			if (NR == 0) exit
+			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print m, v[1], v[NR], NR
+		}'
+}
+
+fmt_val() { # kind size value -> shown value
+	awk -v k="$1" -v s="$2" -v v="$3" 'BEGIN {
+		if (v == "") { print "—"; exit }
+		if (k == "lat") printf "%.1f", v
+		else if (s == 64) printf "%.0f", v
+		else printf "%.1f", v * s / 1e6
+	}'
+}
+ratio() { # a b -> a/b
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "—"; else printf "%.2f×", a / b }'
+}
+human_size() {
+	case "$1" in
+	64) echo "64 B" ;;
+	1024) echo "1 KiB" ;;
+	65536) echo "64 KiB" ;;
+	*) echo "$1 B" ;;
+	esac
+}
+
+table="$out/table.md"
+{
+	echo "Measured $date_start on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || echo unknown)), load average before the run: $load_before."
+	echo "Command: \`${NICE:+NICE=$NICE }ROUNDS=$rounds SCALE=$scale bench/compare.sh\` at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); $elapsed s; medians of $rounds rounds."
+	echo "Throughput (higher is better) in msg/s at 64 B and MB/s (10^6 bytes/s) above; latency is one-way, in µs (lower is better)."
+	echo "Ratios are sp's median over the other's. Spread: the widest (max−min)/median of the four tools over the rounds."
+	echo
+	echo "| test | transport | size | unit | nng | raw | raw-batched | sp | sp/nng | sp/raw | sp/raw-batched | spread |"
+	echo "|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+	for c in "${cases[@]}"; do
+		read -r kind tr size <<<"$c"
+		if [ "$kind" = thr ]; then
+			what="throughput"
+			if [ "$size" = 64 ]; then unit="msg/s"; else unit="MB/s"; fi
+		else
+			what="latency"
+			unit="µs"
+		fi
+		declare -A med=()
+		cells=""
+		spread=0
+		spread_tool=""
+		for tool in "${tools[@]}"; do
+			read -r m lo hi _ <<<"$(stats "$kind" "$tr" "$size" "$tool")" || true
+			med[$tool]="${m:-}"
+			cells+=" $(fmt_val "$kind" "$size" "${m:-}") |"
+			if [ -n "${m:-}" ]; then
+				sp_=$(awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { printf "%.0f", (hi - lo) / m * 100 }')
+				if [ "$sp_" -ge "$spread" ]; then
+					spread="$sp_"
+					spread_tool="$tool"
+				fi
+			fi
+			m="" lo="" hi=""
+		done
+		echo "| $what | $tr | $(human_size "$size") | $unit |$cells $(ratio "${med[sp]}" "${med[nng]}") | $(ratio "${med[sp]}" "${med[raw]}") | $(ratio "${med[sp]}" "${med[raw-batched]}") | $spread% ($spread_tool) |"
+		unset med
+	done
+} >"$table"
+cat "$table"
+log ""
+log "raw data: $csv; table: $table"
+
+# ---- the charts ----------------------------------------------------------------
+if [ "${NO_CHART:-0}" != 1 ]; then
+	if go -C "$here/chart" run . -in "$csv" -out "$out" >&2; then
+		log "charts: $out/throughput.png, $out/latency.png"
+	else
+		log "compare.sh: the charts failed (NO_CHART=1 skips them)"
+		failures=$((failures + 1))
+	fi
+fi
+
+if [ "$failures" -gt 0 ]; then
+	die "$failures run(s) failed; their cells are missing from the table"
+fi
