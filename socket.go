@@ -116,7 +116,8 @@ type Dialer interface {
 	URL() string
 	OptionSetter
 	OptionGetter
-	// Close stops the dialer and closes its pipe.
+	// Close stops the dialer and closes its pipe; it returns once the
+	// pipe has left the socket.
 	Close() error
 }
 
@@ -132,7 +133,8 @@ type Listener interface {
 	Addr() net.Addr
 	OptionSetter
 	OptionGetter
-	// Close stops listening and closes the pipes it accepted.
+	// Close stops listening and closes the pipes it accepted; it returns
+	// once they have left the socket.
 	Close() error
 }
 

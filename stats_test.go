@@ -206,9 +206,10 @@ func TestStatsHandler(t *testing.T) {
 	require.Equal(t, uint64(1), got[0].MsgsRecv, "messages received, as served")
 	require.Equal(t, "push", got[1].Protocol)
 
-	sp.PublishStats("sp-test-stats", a)
+	name := fmt.Sprintf("sp-test-stats-%d", time.Now().UnixNano()) // expvar names live for the process
+	sp.PublishStats(name, a)
 	var pub []sp.SocketStats
-	require.NoError(t, json.Unmarshal([]byte(expvar.Get("sp-test-stats").String()), &pub))
+	require.NoError(t, json.Unmarshal([]byte(expvar.Get(name).String()), &pub))
 	require.Len(t, pub, 1)
 	require.Equal(t, "jobs", pub[0].Name)
 }

@@ -108,6 +108,9 @@ func (b *epBase) closeEndpoint(e endpoint) error {
 	for _, p := range mine {
 		p.Close()
 	}
+	for _, p := range mine {
+		<-p.removed // the pipe has left the socket when Close returns
+	}
 	b.mu.Lock()
 	started := b.started
 	b.mu.Unlock()

@@ -71,6 +71,9 @@ type link struct {
 	farIP  string
 }
 
+// netnsMu serializes the creation and deletion of namespaces.
+var netnsMu sync.Mutex
+
 func newLink(t *testing.T) *link {
 	t.Helper()
 	if os.Geteuid() != 0 {
@@ -86,10 +89,19 @@ func newLink(t *testing.T) *link {
 	id := hex.EncodeToString(r[:])
 	l := &link{a: "spf-" + id + "a", b: "spf-" + id + "b", va: "spa" + id, vb: "spb" + id}
 	for _, ns := range []string{l.a, l.b} {
-		if err := run(t, "ip", "netns", "add", ns); err != nil {
+		// ip netns add and del race each other on /run/netns when run in
+		// parallel ("File exists" seen in CI): one at a time.
+		netnsMu.Lock()
+		err := run(t, "ip", "netns", "add", ns)
+		netnsMu.Unlock()
+		if err != nil {
 			unavailable(t, err.Error())
 		}
-		t.Cleanup(func() { _ = run(t, "ip", "netns", "del", ns) })
+		t.Cleanup(func() {
+			netnsMu.Lock()
+			defer netnsMu.Unlock()
+			_ = run(t, "ip", "netns", "del", ns)
+		})
 	}
 	net := fmt.Sprintf("10.%d.%d", 100+r[0]%100, r[1])
 	l.farIP = net + ".2"
