@@ -191,5 +191,7 @@ func (e PipeEvent) String() string {
 
 // PipeHook is called for each pipe event. Its result matters only for
 // PipeAdding, where false rejects (closes) the pipe. It is called from the
-// pipe's goroutines and must not block for long.
+// pipe's goroutines and must not block for long. It may close the pipe
+// (Pipe.Close), but must not call Close on the socket, a dialer or a
+// listener: those wait for the pipe's goroutines, which wait for the hook.
 type PipeHook func(ev PipeEvent, p Pipe) bool
