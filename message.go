@@ -24,6 +24,7 @@ type Message struct {
 	// Body is the application payload.
 	Body []byte
 
+	buf  []byte // the pooled buffer Body started as; Free recycles it
 	pipe Pipe
 	refs atomic.Int32 // references beyond the first, added by Clone
 }
@@ -46,21 +47,28 @@ func NewMessage(size int) *Message {
 			if v := msgPools[i].Get(); v != nil {
 				return v.(*Message)
 			}
-			return &Message{Body: make([]byte, 0, c)}
+			b := make([]byte, 0, c)
+			return &Message{Body: b, buf: b}
 		}
 	}
-	return &Message{Body: make([]byte, 0, size)}
+	b := make([]byte, 0, size)
+	return &Message{Body: b, buf: b}
 }
 
 // Free returns the message to the pool. The caller must not use it afterwards.
 // Free of a message shared by Clone only drops one reference; the last Free
 // recycles it.
+//
+// Free recycles the buffer NewMessage gave the Body, wherever Body points
+// now (a protocol may have sliced a header off its front; an application may
+// have replaced it): a slice the application put in Body is never pooled.
+// A Message made without NewMessage is left to the garbage collector.
 func (m *Message) Free() {
 	if m.refs.Load() != 0 && m.refs.Add(-1) >= 0 {
 		return
 	}
 	m.refs.Store(0)
-	c := cap(m.Body)
+	c := cap(m.buf)
 	if c < msgClasses[0] || c > 2*msgClasses[len(msgClasses)-1] {
 		return
 	}
@@ -69,7 +77,7 @@ func (m *Message) Free() {
 		i--
 	}
 	m.Header = m.Header[:0]
-	m.Body = m.Body[:0]
+	m.Body = m.buf[:0]
 	m.pipe = nil
 	msgPools[i].Put(m)
 }

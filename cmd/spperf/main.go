@@ -17,7 +17,8 @@
 //	throughput: X [Mb/s]
 //	average latency: X [us]
 //
-// The -pattern flag measures another pattern instead of pair v1: pair (v0),
+// The -cpuprofile flag writes a CPU profile of the run (go tool pprof reads
+// it). The -pattern flag measures another pattern instead of pair v1: pair (v0),
 // pipeline (push/pull, throughput only), reqrep (latency only), pubsub and
 // bus (throughput only; these drop what a slow receiver cannot take, so the
 // receiver stops one second after the last message and reports what came).
@@ -28,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 )
 
@@ -45,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("spperf", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	pattern := fs.String("pattern", "pair1", "pattern to measure: pair1, pair, pipeline, reqrep, pubsub, bus")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this `file`")
 	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -85,6 +88,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	r := runner{p: p, url: url, size: size, count: count, out: stdout}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(stderr, "spperf:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "spperf:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var err error
 	switch mode {
 	case "local_thr":

@@ -133,6 +133,11 @@ func (r *runner) localThr() error {
 		}
 		m.Free()
 		got++
+		if r.p.lossy {
+			last = time.Now() // the run ends with the last message that came
+		}
+	}
+	if !r.p.lossy {
 		last = time.Now()
 	}
 	dt := last.Sub(start).Seconds()

@@ -1,0 +1,93 @@
+package sp_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/spgo/sp"
+)
+
+func TestMessagePoolReuse(t *testing.T) {
+	tests := []struct {
+		name  string
+		size  int
+		touch func(m *sp.Message)
+	}{
+		{"untouched", 64, func(m *sp.Message) {}},
+		{"filled", 64, func(m *sp.Message) { m.Body = append(m.Body, make([]byte, 64)...) }},
+		// A protocol strips a header off the front of a received body: the
+		// Body's capacity falls under the buffer's size class.
+		{"front sliced off", 256, func(m *sp.Message) { m.Body = m.Body[:256][4:] }},
+		{"header set", 64, func(m *sp.Message) { m.Header = append(m.Header, 0, 0, 0, 1) }},
+		{"large", 100 << 10, func(m *sp.Message) { m.Body = m.Body[:100<<10][8:] }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := sp.NewMessage(tt.size)
+			want := cap(m.Body)
+			allocs := testing.AllocsPerRun(100, func() {
+				m := sp.NewMessage(tt.size)
+				tt.touch(m)
+				m.Free()
+			})
+			m.Free()
+			require.Zerof(t, allocs, "got %v allocations per NewMessage+Free, want 0", allocs)
+			m = sp.NewMessage(tt.size)
+			defer m.Free()
+			require.Zero(t, len(m.Body), "a recycled message's Body is empty")
+			require.Zero(t, len(m.Header), "a recycled message's Header is empty")
+			require.Equalf(t, want, cap(m.Body), "got Body capacity %d, want %d", cap(m.Body), want)
+		})
+	}
+}
+
+func TestMessageFreeKeepsApplicationSlices(t *testing.T) {
+	mine := make([]byte, 1024)
+	for i := range mine {
+		mine[i] = 'a'
+	}
+	for range 100 {
+		m := sp.NewMessage(1024)
+		m.Body = mine // the application's own buffer
+		m.Free()
+		n := sp.NewMessage(1024)
+		n.Body = append(n.Body, make([]byte, 1024)...)
+		for i := range n.Body {
+			n.Body[i] = 'b'
+		}
+		n.Free()
+	}
+	for i, b := range mine {
+		require.Equalf(t, byte('a'), b, "byte %d: got %q, want 'a': the pool handed out the application's slice", i, b)
+	}
+}
+
+func TestMessageClone(t *testing.T) {
+	m := sp.NewMessage(8)
+	m.Body = append(m.Body, "hello"...)
+	c := m.Clone()
+	require.True(t, m.Shared(), "got Shared false after Clone, want true")
+	u := c.MakeUnique()
+	require.NotSame(t, m, u, "MakeUnique of a shared message must copy")
+	require.Equal(t, "hello", string(u.Body))
+	require.False(t, m.Shared(), "got Shared true after the copy dropped its reference, want false")
+	u.Body[0] = 'j'
+	require.Equal(t, "hello", string(m.Body), "the copy must not write through to the original")
+	require.Same(t, m, m.MakeUnique(), "MakeUnique of an unshared message returns it")
+	m.Free()
+	u.Free()
+}
+
+func TestMessageDup(t *testing.T) {
+	m := sp.NewMessage(8)
+	m.Header = append(m.Header, 1, 2)
+	m.Body = append(m.Body, "body"...)
+	d := m.Dup()
+	require.Equal(t, m.Header, d.Header)
+	require.Equal(t, m.Body, d.Body)
+	d.Body[0] = 'B'
+	require.Equal(t, "body", string(m.Body), "got a Dup sharing its Body, want a copy")
+	m.Free()
+	d.Free()
+}
