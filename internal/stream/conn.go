@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"sync"
@@ -18,15 +17,12 @@ import (
 	"github.com/spgo/sp/internal/wire"
 )
 
-// Buffer sizes of a connection. Writes are batched by the engine: a pipe's
-// writer sends every queued message and then flushes once; the write buffer
-// is taken from a pool for the batch and given back after the flush, so an
-// idle connection holds only its small read buffer (large bodies are read
-// straight into their message, past the buffer).
-const (
-	readBufferSize  = 4 << 10
-	writeBufferSize = 32 << 10
-)
+// writeBufferSize is the size of a connection's write buffer. Writes are
+// batched by the engine: a pipe's writer sends every queued message and then
+// flushes once; the write buffer is taken from a pool for the batch and
+// given back after the flush, so an idle connection holds none. (Reads go
+// through an adaptive buffer: see reader.)
+const writeBufferSize = 64 << 10
 
 var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
 
@@ -34,23 +30,20 @@ var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeB
 // goroutine, Send and Flush from another; Close from any.
 type Conn struct {
 	c     net.Conn
-	r     *bufio.Reader
 	w     *bufio.Writer
 	ipc   bool
 	proto uint16
 	peer  uint16
 	pre   [9]byte
+	r     reader
 }
 
 // New returns a connection that will speak protocol proto over c; ipc selects
 // the ipc framing.
 func New(c net.Conn, proto uint16, ipc bool) *Conn {
-	return &Conn{
-		c:     c,
-		r:     bufio.NewReaderSize(c, readBufferSize),
-		ipc:   ipc,
-		proto: proto,
-	}
+	conn := &Conn{c: c, ipc: ipc, proto: proto}
+	conn.r.init(c)
+	return conn
 }
 
 // NetConn returns the underlying connection.
@@ -66,9 +59,9 @@ func (c *Conn) Handshake(deadline time.Time) error {
 	if _, err := c.c.Write(wire.AppendHandshake(b[:0], c.proto)); err != nil {
 		return fmt.Errorf("handshake: %w", err)
 	}
-	if _, err := io.ReadFull(c.r, b[:]); err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
+	if err := c.r.readFull(b[:]); err != nil {
+		c.r.drop()
+		if isTimeout(err) {
 			return fmt.Errorf("handshake: %w: no handshake from the peer in time", sp.ErrTimeout)
 		}
 		return fmt.Errorf("handshake: %w", err)
@@ -112,7 +105,13 @@ func (c *Conn) Flush() error {
 }
 
 // Recv implements sp.TransportConn.
-func (c *Conn) Recv(max int) (*sp.Message, error) { return wire.ReadFrame(c.r, c.ipc, max) }
+func (c *Conn) Recv(max int) (*sp.Message, error) {
+	m, err := c.r.readFrame(c.ipc, max)
+	if err != nil {
+		c.r.drop()
+	}
+	return m, err
+}
 
 // LocalAddr implements sp.TransportConn.
 func (c *Conn) LocalAddr() net.Addr { return c.c.LocalAddr() }

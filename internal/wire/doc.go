@@ -13,6 +13,7 @@
 // the SP protocol header and then the body.
 //
 // The decoders treat their input as hostile: a length prefix is a claim, not a
-// fact, so ReadFrame checks it against a limit before allocating anything and
-// then grows its buffer only as the bytes actually arrive.
+// fact, so CheckLen holds it against a limit before anything is allocated
+// for it (internal/stream's frame reader then grows its buffer only as the
+// bytes actually arrive).
 package wire

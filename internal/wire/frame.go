@@ -13,7 +13,7 @@ const (
 	ipcHeaderSize = 9    // type byte + u64 BE length
 	ipcMsgType    = 0x01 // the only ipc frame type: a message
 
-	// maxFrameLen is the largest length ReadFrame accepts even without a
+	// maxFrameLen is the largest length CheckLen accepts even without a
 	// limit: it must fit in an int, and no real message comes near 1<<62.
 	maxFrameLen = min(uint64(math.MaxInt), 1<<62)
 )
@@ -40,8 +40,10 @@ func AppendFrameHeader(b []byte, ipc bool, n int) []byte {
 	return binary.BigEndian.AppendUint64(b, uint64(n))
 }
 
-// parsePrefix decodes a complete length prefix (FrameHeaderSize(ipc) bytes).
-func parsePrefix(p []byte, ipc bool) (uint64, error) {
+// ParsePrefix decodes a complete length prefix (FrameHeaderSize(ipc) bytes,
+// which the caller must supply): the payload length it claims. A wrong ipc
+// frame type returns an error wrapping sp.ErrMalformed.
+func ParsePrefix(p []byte, ipc bool) (uint64, error) {
 	if ipc {
 		if p[0] != ipcMsgType {
 			return 0, fmt.Errorf("%w: ipc frame type 0x%02x, want 0x%02x",
@@ -52,9 +54,10 @@ func parsePrefix(p []byte, ipc bool) (uint64, error) {
 	return binary.BigEndian.Uint64(p), nil
 }
 
-// checkLen rejects a claimed payload length that is over limit (when limit
-// > 0) or over maxFrameLen.
-func checkLen(n uint64, limit int) error {
+// CheckLen rejects a claimed payload length that is over limit (when limit
+// > 0) or over the largest length any frame may claim (1<<62, or what an int
+// holds), with an error wrapping sp.ErrTooLarge.
+func CheckLen(n uint64, limit int) error {
 	if n > maxFrameLen {
 		return fmt.Errorf("%w: frame length %d exceeds the maximum %d",
 			sp.ErrTooLarge, n, maxFrameLen)

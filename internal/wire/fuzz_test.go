@@ -1,11 +1,8 @@
 package wire
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
-	"io"
 	"testing"
 
 	"github.com/spgo/sp"
@@ -34,63 +31,6 @@ func FuzzParseHandshake(f *testing.F) {
 		}
 		require.GreaterOrEqual(t, len(b), HandshakeSize)
 		require.Equal(t, AppendHandshake(nil, got), b[:HandshakeSize])
-	})
-}
-
-func FuzzReadFrame(f *testing.F) {
-	f.Add(frame(false, []byte("hello")), false, true, uint16(0))
-	f.Add(frame(true, []byte("abc")), true, false, uint16(16))
-	f.Add(claim(false, 1<<63, nil), false, true, uint16(0))
-	f.Add(claim(true, 1<<40, []byte("0123456789")), true, true, uint16(0))
-	f.Add(claim(false, 11, []byte("0123456789a")), false, false, uint16(10))
-	f.Fuzz(func(t *testing.T, data []byte, ipc, buffered bool, limit uint16) {
-		reader := func(b []byte) io.Reader {
-			if buffered {
-				return bufio.NewReaderSize(bytes.NewReader(b), 16)
-			}
-			return bytes.NewReader(b)
-		}
-		lim := int(limit)
-		h := FrameHeaderSize(ipc)
-
-		// data as a raw stream: either a valid frame at its start, or a
-		// known error.
-		m, err := ReadFrame(reader(data), ipc, lim)
-		if err != nil {
-			require.Nil(t, m)
-			require.True(t, errors.Is(err, sp.ErrTooLarge) || errors.Is(err, sp.ErrMalformed) ||
-				err == io.EOF || err == io.ErrUnexpectedEOF, "unexpected error %v", err)
-		} else {
-			n := len(m.Body)
-			require.Empty(t, m.Header)
-			require.Equal(t, AppendFrameHeader(nil, ipc, n), data[:h])
-			require.Equal(t, data[h:h+n], m.Body)
-			if lim > 0 {
-				require.LessOrEqual(t, n, lim)
-			}
-			m.Free()
-		}
-
-		// data framed: ReadFrame returns it, unless it is over the limit.
-		stream := frame(ipc, data)
-		over := lim > 0 && len(data) > lim
-		m, err = ReadFrame(reader(stream), ipc, lim)
-		if over {
-			require.ErrorIs(t, err, sp.ErrTooLarge)
-		} else {
-			require.NoError(t, err)
-			require.Equal(t, data, m.Body)
-			m.Free()
-		}
-
-		// the same frame cut short by one byte: never a message.
-		m, err = ReadFrame(reader(stream[:len(stream)-1]), ipc, lim)
-		require.Nil(t, m)
-		if over {
-			require.ErrorIs(t, err, sp.ErrTooLarge)
-		} else {
-			require.Equal(t, io.ErrUnexpectedEOF, err, "got %v, want io.ErrUnexpectedEOF", err)
-		}
 	})
 }
 

@@ -1,7 +1,6 @@
-package wire
+package stream
 
 import (
-	"bufio"
 	"testing"
 )
 
@@ -17,11 +16,11 @@ func benchReadFrame(b *testing.B, size int) {
 		ipc  bool
 	}{{"tcp", false}, {"ipc", true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			br := bufio.NewReader(&loopReader{data: frame(tc.ipc, pattern(size))})
+			br := frameReader(&loopReader{data: frame(tc.ipc, pattern(size))})
 			b.ReportAllocs()
 			b.SetBytes(int64(size))
 			for b.Loop() {
-				m, err := ReadFrame(br, tc.ipc, 0)
+				m, err := br.readFrame(tc.ipc, 0)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,7 +1,6 @@
-package wire
+package stream
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -38,7 +37,7 @@ func TestReadFrameLimit(t *testing.T) {
 					if tt.want == "" {
 						payload = pattern(int(tt.n))
 					}
-					m, err := ReadFrame(rk.wrap(claim(ipc, tt.n, payload)), ipc, tt.limit)
+					m, err := frameReader(rk.wrap(claim(ipc, tt.n, payload))).readFrame(ipc, tt.limit)
 					if tt.want == "" {
 						require.NoError(t, err)
 						require.Equal(t, payload, m.Body)
@@ -71,11 +70,11 @@ func TestReadFrameLyingLengthNoAlloc(t *testing.T) {
 			t.Run(fmt.Sprintf("ipc=%v/%s", ipc, tt.name), func(t *testing.T) {
 				stream := claim(ipc, tt.n, []byte("0123456789"))
 				rd := bytes.NewReader(stream)
-				br := bufio.NewReader(rd)
+				br := frameReader(rd)
 				got := allocBytes(100, func() {
 					rd.Reset(stream)
-					br.Reset(rd)
-					_, err := ReadFrame(br, ipc, tt.limit)
+					br.drop()
+					_, err := br.readFrame(ipc, tt.limit)
 					if err == nil {
 						panic("lying length accepted")
 					}
@@ -95,7 +94,7 @@ func TestReadFrameBoundedMemory(t *testing.T) {
 				stream := claim(ipc, 1<<40, []byte("0123456789"))
 				var err error
 				got := allocBytes(1, func() {
-					_, err = ReadFrame(rk.wrap(stream), ipc, 0)
+					_, err = frameReader(rk.wrap(stream)).readFrame(ipc, 0)
 				})
 				require.Equal(t, io.ErrUnexpectedEOF, err, "got %v, want io.ErrUnexpectedEOF", err)
 				require.Less(t, got, uint64(1<<20), "got %d bytes allocated, want < 1 MiB", got)
@@ -114,7 +113,7 @@ func TestReadFrameGrowsWithArrivals(t *testing.T) {
 			stream := claim(false, 1<<40, pattern(size))
 			var err error
 			got := allocBytes(1, func() {
-				_, err = ReadFrame(bytes.NewReader(stream), false, 0)
+				_, err = frameReader(bytes.NewReader(stream)).readFrame(false, 0)
 			})
 			require.Equal(t, io.ErrUnexpectedEOF, err, "got %v, want io.ErrUnexpectedEOF", err)
 			want := uint64(6 * size)
@@ -132,9 +131,9 @@ func TestReadFrameSteadyStateAllocs(t *testing.T) {
 	for _, ipc := range []bool{false, true} {
 		for _, size := range []int{0, 64, 1000, 64 << 10} {
 			t.Run(fmt.Sprintf("ipc=%v/%d", ipc, size), func(t *testing.T) {
-				br := bufio.NewReader(&loopReader{data: frame(ipc, pattern(size))})
+				br := frameReader(&loopReader{data: frame(ipc, pattern(size))})
 				got := testing.AllocsPerRun(1000, func() {
-					m, err := ReadFrame(br, ipc, 0)
+					m, err := br.readFrame(ipc, 0)
 					if err != nil {
 						panic(err)
 					}

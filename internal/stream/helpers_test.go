@@ -1,4 +1,4 @@
-package wire
+package stream
 
 import (
 	"bufio"
@@ -6,11 +6,14 @@ import (
 	"io"
 	"runtime"
 	"testing/iotest"
+
+	"github.com/spgo/sp/internal/wire"
 )
 
-// readerKinds are the ways tests feed a stream to ReadFrame: through a
-// bufio.Reader (the fast path), a plain reader, and readers that return
-// short reads.
+// readerKinds are the ways tests feed a stream to the frame reader through
+// its io.Reader path (the one tls takes): whole, through a buffering reader,
+// in short reads, and a byte at a time. The descriptor path is tested over
+// real sockets in reader_test.go.
 var readerKinds = []struct {
 	name string
 	wrap func([]byte) io.Reader
@@ -35,7 +38,7 @@ func pattern(n int) []byte {
 
 // frame returns the frame that carries payload.
 func frame(ipc bool, payload []byte) []byte {
-	return append(AppendFrameHeader(nil, ipc, len(payload)), payload...)
+	return append(wire.AppendFrameHeader(nil, ipc, len(payload)), payload...)
 }
 
 // claim returns a frame prefix that claims n bytes followed by the bytes
@@ -43,7 +46,7 @@ func frame(ipc bool, payload []byte) []byte {
 func claim(ipc bool, n uint64, sent []byte) []byte {
 	var b []byte
 	if ipc {
-		b = append(b, ipcMsgType)
+		b = append(b, 0x01) // the ipc message type
 	}
 	b = append(b, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32),
 		byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
@@ -76,4 +79,11 @@ func allocBytes(runs int, f func()) uint64 {
 	}
 	runtime.ReadMemStats(&after)
 	return (after.TotalAlloc - before.TotalAlloc) / uint64(runs)
+}
+
+// frameReader returns a frame reader over src.
+func frameReader(src io.Reader) *reader {
+	b := new(reader)
+	b.init(src)
+	return b
 }

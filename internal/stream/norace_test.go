@@ -1,6 +1,6 @@
 //go:build !race
 
-package wire
+package stream
 
 // raceEnabled is true under the race detector, which makes sync.Pool drop
 // items at random, so exact allocation counts are not checked.
