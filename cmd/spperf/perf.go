@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -51,6 +52,7 @@ type runner struct {
 	size, count int
 	out         io.Writer
 	ready       chan struct{} // closed once the local end listens (inproc)
+	body        []byte        // what every message carries
 }
 
 // open makes and connects one end, with the buffers of nng's perf tool.
@@ -91,12 +93,14 @@ func (r *runner) open(local bool) (sp.Socket, error) {
 	return s, nil
 }
 
+// message returns a new message of the run's size, copied from a body made
+// once (SendMsg takes the message it is given, so each send needs one).
 func (r *runner) message() *sp.Message {
-	m := sp.NewMessage(r.size)
-	m.Body = m.Body[:r.size]
-	for i := range m.Body {
-		m.Body[i] = 'x'
+	if len(r.body) != r.size {
+		r.body = bytes.Repeat([]byte{'x'}, r.size)
 	}
+	m := sp.NewMessage(r.size)
+	m.Body = append(m.Body, r.body...)
 	return m
 }
 
