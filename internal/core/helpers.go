@@ -9,12 +9,13 @@ import (
 	"github.com/spgo/sp"
 )
 
-// Deliver queues m, received on p, for Recv. It waits for room, which pushes
-// back on the peer, and frees m if p closes first.
+// Deliver queues m, received on p, for Recv. Protocols call it from
+// Received only (on p's reader goroutine). The reader gathers what it
+// delivers while whole frames are already buffered and queues them together
+// (one lock, one wake-up of the receiver); it waits for room, which pushes
+// back on the peer, and frees what it holds if p closes first.
 func (s *Socket) Deliver(p *Pipe, m *sp.Message) {
-	if err := s.RecvQ.Put(context.Background(), m, nil, p.closed); err != nil {
-		m.Free()
-	}
+	p.batch = append(p.batch, m)
 }
 
 // RecvQueued takes the next message from the receive queue, for a

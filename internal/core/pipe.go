@@ -36,6 +36,21 @@ type Pipe struct {
 	reason    error
 
 	traffic traffic
+
+	// batch is what Received delivered and the reader has not queued yet;
+	// only the reader goroutine touches it.
+	batch []*sp.Message
+	more  framesBuffered // nil if the transport cannot tell
+}
+
+// maxBatch is the most messages a reader gathers before queueing them.
+const maxBatch = 64
+
+// framesBuffered is implemented by transport connections that can tell
+// whether a whole frame is already buffered, so that Recv would return at
+// once: the reader then gathers deliveries before queueing them.
+type framesBuffered interface {
+	Buffered() bool
 }
 
 func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe {
@@ -46,7 +61,9 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 	for id == 0 {
 		id = lastPipeID.Add(1) & 0x7fffffff
 	}
+	more, _ := conn.(framesBuffered)
 	return &Pipe{
+		more:    more,
 		id:      id,
 		sock:    s,
 		conn:    conn,
@@ -133,6 +150,7 @@ func (p *Pipe) reader() {
 	for {
 		m, err := p.conn.Recv(p.maxSize)
 		if err != nil {
+			p.flush()
 			p.sock.droppedFor(err)
 			p.closeWith(err)
 			break
@@ -141,15 +159,29 @@ func (p *Pipe) reader() {
 			// A protocol closed the pipe over an earlier message: what
 			// the peer sent after it is not delivered.
 			m.Free()
+			p.flush()
 			break
 		}
 		p.traffic.msgsRecv.Add(1)
 		p.traffic.bytesRecv.Add(uint64(len(m.Body)))
 		m.SetPipe(p)
 		p.sock.proto.Received(p, m)
+		if len(p.batch) > 0 && (len(p.batch) >= maxBatch || p.more == nil || !p.more.Buffered()) {
+			p.flush()
+		}
 	}
 	<-p.wrote
 	p.sock.removePipe(p)
+}
+
+// flush queues what Received delivered, waiting for room.
+func (p *Pipe) flush() {
+	if len(p.batch) == 0 {
+		return
+	}
+	p.sock.RecvQ.PutBatch(p.batch, p.closed)
+	clear(p.batch)
+	p.batch = p.batch[:0]
 }
 
 func (p *Pipe) writer() {

@@ -11,12 +11,18 @@ import (
 // time. Blocking operations wait for room or a message, and give up when the
 // context ends, the deadline passes, a cancel channel closes, or the queue is
 // closed. A Queue is safe for concurrent use.
+//
+// Waiters count themselves (under mu) before they wait, so that a put or a
+// get wakes somebody only when somebody waits: a queue that flows without
+// waiting costs one lock per operation and no channel operation.
 type Queue struct {
 	mu       sync.Mutex
 	ring     []*sp.Message // len(ring) is a power of two >= limit
 	head, n  int
 	limit    int
 	closed   bool
+	getters  int           // goroutines waiting (or about to) for a message
+	putters  int           // goroutines waiting (or about to) for room
 	notEmpty chan struct{} // a token: "maybe not empty"
 	notFull  chan struct{} // a token: "maybe not full"
 	done     chan struct{} // closed by Close
@@ -78,61 +84,127 @@ func (q *Queue) Len() int {
 // caller still owns m.
 func (q *Queue) TryPut(m *sp.Message) bool {
 	q.mu.Lock()
+	ok := q.putLocked(m)
+	q.mu.Unlock()
+	return ok
+}
+
+// putLocked queues m if it can, waking a getter; under mu.
+func (q *Queue) putLocked(m *sp.Message) bool {
 	if q.closed || q.n >= q.limit {
-		q.mu.Unlock()
 		return false
 	}
 	q.ring[(q.head+q.n)&(len(q.ring)-1)] = m
 	q.n++
-	q.mu.Unlock()
-	signal(q.notEmpty)
+	if q.getters > 0 {
+		signal(q.notEmpty)
+	}
+	if q.putters > 0 && q.n < q.limit {
+		signal(q.notFull) // pass the turn on: room is left
+	}
 	return true
 }
 
 // Put queues m, waiting for room. On error the caller still owns m. It
 // returns sp.ErrClosed when the queue or cancel closes.
 func (q *Queue) Put(ctx context.Context, m *sp.Message, dl *Deadline, cancel <-chan struct{}) error {
+	q.mu.Lock()
 	for {
-		if q.TryPut(m) {
+		if q.putLocked(m) {
+			q.mu.Unlock()
 			return nil
 		}
-		if q.isClosed() {
+		if q.closed {
+			q.mu.Unlock()
 			return sp.ErrClosed
 		}
+		q.putters++
+		q.mu.Unlock()
+		var err error
 		select {
 		case <-q.notFull:
 		case <-q.done:
-			return sp.ErrClosed
+			err = sp.ErrClosed
 		case <-cancel:
-			return sp.ErrClosed
+			err = sp.ErrClosed
 		case <-ctx.Done():
-			return sp.ContextError(ctx)
+			err = sp.ContextError(ctx)
 		case <-dl.C():
-			return sp.ErrTimeout
+			err = sp.ErrTimeout
+		}
+		q.mu.Lock()
+		q.putters--
+		if err != nil {
+			q.mu.Unlock()
+			return err
 		}
 	}
 }
 
-func (q *Queue) isClosed() bool {
+// PutBatch queues every message of ms in order, taking the lock once for as
+// many as fit and waiting for room for the rest. On error (sp.ErrClosed when
+// the queue or cancel closes) it frees the messages it did not queue.
+func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) error {
 	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.closed
+	for {
+		for len(ms) > 0 && q.putLocked(ms[0]) {
+			ms = ms[1:]
+		}
+		if len(ms) == 0 || q.closed {
+			q.mu.Unlock()
+			if len(ms) > 0 {
+				freeAll(ms)
+				return sp.ErrClosed
+			}
+			return nil
+		}
+		q.putters++
+		q.mu.Unlock()
+		closed := false
+		select {
+		case <-q.notFull:
+		case <-q.done:
+			closed = true
+		case <-cancel:
+			closed = true
+		}
+		q.mu.Lock()
+		q.putters--
+		if closed {
+			q.mu.Unlock()
+			freeAll(ms)
+			return sp.ErrClosed
+		}
+	}
+}
+
+func freeAll(ms []*sp.Message) {
+	for _, m := range ms {
+		m.Free()
+	}
 }
 
 // TryGet returns the oldest message, or nil if there is none.
 func (q *Queue) TryGet() *sp.Message {
 	q.mu.Lock()
+	m := q.getLocked()
+	q.mu.Unlock()
+	return m
+}
+
+// getLocked takes the oldest message, or returns nil, waking a putter;
+// under mu.
+func (q *Queue) getLocked() *sp.Message {
 	if q.n == 0 {
-		q.mu.Unlock()
 		return nil
 	}
 	m := q.pop()
-	more := q.n > 0
-	q.mu.Unlock()
-	if more {
-		signal(q.notEmpty) // pass the token on to another waiter
+	if q.getters > 0 && q.n > 0 {
+		signal(q.notEmpty) // pass the turn on: messages are left
 	}
-	signal(q.notFull)
+	if q.putters > 0 {
+		signal(q.notFull)
+	}
 	return m
 }
 
@@ -152,33 +224,45 @@ func (q *Queue) GetAll(buf []*sp.Message) []*sp.Message {
 	for q.n > 0 {
 		buf = append(buf, q.pop())
 	}
-	q.mu.Unlock()
-	if had > 0 {
+	if had > 0 && q.putters > 0 {
 		signal(q.notFull)
 	}
+	q.mu.Unlock()
 	return buf
 }
 
 // Get returns the oldest message, waiting for one. It returns sp.ErrClosed
 // when the queue or cancel closes.
 func (q *Queue) Get(ctx context.Context, dl *Deadline, cancel <-chan struct{}) (*sp.Message, error) {
+	q.mu.Lock()
 	for {
-		if m := q.TryGet(); m != nil {
+		if m := q.getLocked(); m != nil {
+			q.mu.Unlock()
 			return m, nil
 		}
-		if q.isClosed() {
+		if q.closed {
+			q.mu.Unlock()
 			return nil, sp.ErrClosed
 		}
+		q.getters++
+		q.mu.Unlock()
+		var err error
 		select {
 		case <-q.notEmpty:
 		case <-q.done:
-			return nil, sp.ErrClosed
+			err = sp.ErrClosed
 		case <-cancel:
-			return nil, sp.ErrClosed
+			err = sp.ErrClosed
 		case <-ctx.Done():
-			return nil, sp.ContextError(ctx)
+			err = sp.ContextError(ctx)
 		case <-dl.C():
-			return nil, sp.ErrTimeout
+			err = sp.ErrTimeout
+		}
+		q.mu.Lock()
+		q.getters--
+		if err != nil {
+			q.mu.Unlock()
+			return nil, err
 		}
 	}
 }
@@ -189,22 +273,27 @@ func (q *Queue) Get(ctx context.Context, dl *Deadline, cancel <-chan struct{}) (
 // with GetAll; it may return true for a queue that turns out empty.
 func (q *Queue) Wait(cancel <-chan struct{}) bool {
 	q.mu.Lock()
-	n, closed := q.n, q.closed
-	q.mu.Unlock()
-	if closed {
+	if q.closed {
+		q.mu.Unlock()
 		return false
 	}
-	if n > 0 {
+	if q.n > 0 {
+		q.mu.Unlock()
 		return true
 	}
+	q.getters++
+	q.mu.Unlock()
+	ok := false
 	select {
 	case <-q.notEmpty:
-		return true
+		ok = true
 	case <-q.done:
-		return false
 	case <-cancel:
-		return false
 	}
+	q.mu.Lock()
+	q.getters--
+	q.mu.Unlock()
+	return ok
 }
 
 // Close closes the queue, frees the messages in it and wakes every waiter.

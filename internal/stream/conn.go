@@ -113,6 +113,10 @@ func (c *Conn) Recv(max int) (*sp.Message, error) {
 	return m, err
 }
 
+// Buffered reports whether a whole frame is already buffered, so that Recv
+// would return without reading. It is called from Recv's goroutine.
+func (c *Conn) Buffered() bool { return c.r.frameBuffered(c.ipc) }
+
 // LocalAddr implements sp.TransportConn.
 func (c *Conn) LocalAddr() net.Addr { return c.c.LocalAddr() }
 

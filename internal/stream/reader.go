@@ -264,6 +264,17 @@ func (b *reader) readFrame(ipc bool, limit int) (*sp.Message, error) {
 	return b.readPayload(int(n))
 }
 
+// frameBuffered reports whether a whole frame is buffered.
+func (b *reader) frameBuffered(ipc bool) bool {
+	size := wire.FrameHeaderSize(ipc)
+	if b.w-b.r < size {
+		return false
+	}
+	n, err := wire.ParsePrefix(b.buf[b.r:b.r+size], ipc)
+	// A malformed prefix is "ready" too: readFrame fails at once.
+	return err != nil || n <= uint64(b.w-b.r-size)
+}
+
 func (b *reader) readPayload(n int) (*sp.Message, error) {
 	m := sp.NewMessage(min(n, firstChunk))
 	got := 0

@@ -28,6 +28,16 @@ type pair1 struct {
 
 	mu    sync.Mutex
 	pipes []*core.Pipe // in the order they joined: pipes[0] is the oldest
+
+	// view is a copy of pipes for senders, replaced (never changed) under
+	// mu, so that a send takes no lock to find its peer.
+	view atomic.Pointer[[]*core.Pipe]
+}
+
+// publish refreshes view after a change of pipes, under mu.
+func (x *pair1) publish() {
+	v := append([]*core.Pipe(nil), x.pipes...)
+	x.view.Store(&v)
 }
 
 // NewSocket returns a monogamous pair1 socket: one peer at a time.
@@ -73,6 +83,7 @@ func (x *pair1) AddPipe(p *core.Pipe) error {
 		return fmt.Errorf("%w: pair1 socket already has a peer (set pair1.Polyamorous for many)", sp.ErrBadState)
 	}
 	x.pipes = append(x.pipes, p)
+	x.publish()
 	x.mu.Unlock()
 	x.s.Room.Broadcast() // wake senders waiting for a peer
 	return nil
@@ -84,6 +95,7 @@ func (x *pair1) RemovePipe(p *core.Pipe) {
 	for i, q := range x.pipes {
 		if q == p {
 			x.pipes = append(x.pipes[:i], x.pipes[i+1:]...)
+			x.publish()
 			return
 		}
 	}
@@ -164,9 +176,11 @@ func (x *pair1) addressed(pp sp.Pipe) (*core.Pipe, bool) {
 
 // oldest returns the oldest pipe that is not closing, or nil.
 func (x *pair1) oldest() *core.Pipe {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for _, p := range x.pipes {
+	v := x.view.Load()
+	if v == nil {
+		return nil
+	}
+	for _, p := range *v {
 		if !p.IsClosed() {
 			return p
 		}
@@ -177,6 +191,9 @@ func (x *pair1) oldest() *core.Pipe {
 // sendOldest queues m for the oldest peer, waiting for a peer and for room
 // in its queue. If that peer leaves meanwhile, the next one gets m.
 func (x *pair1) sendOldest(ctx context.Context, m *sp.Message, timeout time.Duration) error {
+	if p := x.oldest(); p != nil && p.TrySend(m) {
+		return nil
+	}
 	dl := core.NewDeadline(timeout)
 	defer dl.Stop()
 	for {

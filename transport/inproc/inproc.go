@@ -196,6 +196,10 @@ func (c *conn) Send(m *sp.Message) error {
 	}
 }
 
+// Buffered reports whether a message is waiting, so that Recv returns at
+// once.
+func (c *conn) Buffered() bool { return len(c.in) > 0 }
+
 func (c *conn) Recv(max int) (*sp.Message, error) {
 	var m *sp.Message
 	select {
