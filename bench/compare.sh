@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # bench/compare.sh: spperf side by side with nngperf (libnng) and rawperf (SP framing
 # over a bare net.Conn: the floor; RAWPERF_BATCH=1 for a buffering sender, the
-# ceiling a batching library can approach).
+# ceiling a batching library can approach) over tcp and ipc; and, over inproc, spperf
+# beside a bare Go channel doing the same work (spperf chan_thr/chan_lat: the
+# baseline of issue #6, sp at least 50% of its throughput, within 2× of its latency).
 #
 # Builds the three tools, runs every case with each tool in turn, round after round
-# (nng, raw, raw-batched, sp, nng, raw, ...: A B A B, so a slow spell of the machine
-# hits every tool alike), and prints one Markdown table of medians and ratios. The
-# raw numbers go to bench/out/results.csv; bench/chart (its own Go module) turns them
-# into bench/out/throughput.png and bench/out/latency.png.
+# (nng, raw, raw-batched, sp, nng, raw, ...; chan, sp, chan, sp, ... for inproc: A B A
+# B, so a slow spell of the machine hits every tool alike), and prints one Markdown
+# table of medians and ratios. The raw numbers go to bench/out/results.csv (tool
+# "chan" for the baseline, transport "inproc"); bench/chart (its own Go module) turns
+# them into bench/out/throughput.png and bench/out/latency.png.
 #
 #   bench/compare.sh                       # full run: 3 rounds, under ~5 min on 2 cores
 #   ROUNDS=5 bench/compare.sh              # more rounds
@@ -35,20 +38,37 @@ scale="${SCALE:-1}"
 run_timeout="${RUN_TIMEOUT:-60}"
 out="${OUT:-$here/out}"
 
-tools=(nng raw raw-batched sp)
-transports=(tcp ipc)
+tools=(nng raw raw-batched sp) # over tcp and ipc
+inproc_tools=(chan sp)         # over inproc: both ends in one spperf process
+all_tools=(nng raw raw-batched chan sp)
+transports=(tcp ipc inproc)
 thr_sizes=(64 1024 65536)
 lat_sizes=(64 1024)
 
-# Message counts: sized so each run takes about a second or less here.
-thr_count() {
-	case "$1" in
-	64) echo $((200000 / scale)) ;;
-	1024) echo $((100000 / scale)) ;;
-	*) echo $((10000 / scale)) ;;
-	esac
+# tools_for TRANSPORT -> the tools of its cases, in the order of a round.
+tools_for() {
+	if [ "$1" = inproc ]; then echo "${inproc_tools[@]}"; else echo "${tools[@]}"; fi
 }
-lat_count() { echo $((20000 / scale)); }
+
+# Message counts: sized so each run takes about a second or less here. inproc moves
+# 5 to 20 times as many messages a second as tcp, so it gets 5 times the counts: at
+# the tcp ones a bare channel's run would last some 20 ms, no longer than a hiccup of
+# the scheduler (sp's inproc_thr adds a fixed second of draining after the clock).
+thr_count() { # SIZE TRANSPORT
+	local n
+	case "$1" in
+	64) n=200000 ;;
+	1024) n=100000 ;;
+	*) n=10000 ;;
+	esac
+	if [ "$2" = inproc ]; then n=$((n * 5)); fi
+	echo $((n / scale))
+}
+lat_count() { # TRANSPORT
+	local n=20000
+	if [ "$1" = inproc ]; then n=$((n * 5)); fi
+	echo $((n / scale))
+}
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -103,7 +123,7 @@ tool_bin() {
 	case "$1" in
 	nng) echo "$bin/nngperf" ;;
 	raw | raw-batched) echo "$bin/rawperf" ;;
-	sp) echo "$bin/spperf" ;;
+	sp | chan) echo "$bin/spperf" ;;
 	esac
 }
 tool_batch() {
@@ -183,20 +203,43 @@ run_pair() {
 	fi
 	local_pid=""
 	if [ "$tr" = ipc ]; then rm -f "$addr"; fi
+	parse_out "$tool" "$kind" "$url" "$size" "$lout" "$rout"
+}
+
+# parse_out TOOL KIND WHERE SIZE THR_OUT LAT_OUT: sets msgs and mbits from the
+# throughput lines of THR_OUT, or lat from the latency line of LAT_OUT (or fails).
+parse_out() {
+	local tool="$1" kind="$2" where="$3" size="$4"
 	if [ "$kind" = thr ]; then
-		msgs="$(awk '/^throughput: .*\[msg\/s\]/ {print $2}' "$lout")"
-		mbits="$(awk '/^throughput: .*\[Mb\/s\]/ {print $2}' "$lout")"
+		msgs="$(awk '/^throughput: .*\[msg\/s\]/ {print $2}' "$5")"
+		mbits="$(awk '/^throughput: .*\[Mb\/s\]/ {print $2}' "$5")"
 		if [ -z "$msgs" ] || [ -z "$mbits" ]; then
-			log "  $tool thr $url $size: no throughput line"
+			log "  $tool thr $where $size: no throughput line"
 			return 1
 		fi
 	else
-		lat="$(awk '/^average latency: / {print $3}' "$rout")"
+		lat="$(awk '/^average latency: / {print $3}' "$6")"
 		if [ -z "$lat" ]; then
-			log "  $tool lat $url $size: no latency line"
+			log "  $tool lat $where $size: no latency line"
 			return 1
 		fi
 	fi
+}
+
+# ---- one inproc run: both ends in one process ---------------------------------------
+# run_inproc TOOL KIND(thr|lat) SIZE COUNT: spperf inproc_KIND (sp over inproc://) or,
+# for chan, spperf chan_KIND (the same work over a bare Go channel); sets msgs, mbits,
+# lat (or fails).
+run_inproc() {
+	local tool="$1" kind="$2" size="$3" count="$4" mode out1="$tmp/inproc.out" err="$tmp/err"
+	mode="inproc_$kind"
+	if [ "$tool" = chan ]; then mode="chan_$kind"; fi
+	msgs="" mbits="" lat=""
+	if ! "${runner[@]}" timeout "$run_timeout" "$(tool_bin "$tool")" "$mode" "$size" "$count" >"$out1" 2>"$err"; then
+		log "  $tool $mode $size: failed: $(tail -n 2 "$err" | tr '\n' ' ')"
+		return 1
+	fi
+	parse_out "$tool" "$kind" "$mode" "$size" "$out1" "$out1"
 }
 
 # ---- the rounds ----------------------------------------------------------------
@@ -214,10 +257,16 @@ done
 for ((r = 1; r <= rounds; r++)); do
 	for c in "${cases[@]}"; do
 		read -r kind tr size <<<"$c"
-		if [ "$kind" = thr ]; then n="$(thr_count "$size")"; else n="$(lat_count)"; fi
+		if [ "$kind" = thr ]; then n="$(thr_count "$size" "$tr")"; else n="$(lat_count "$tr")"; fi
 		[ "$n" -ge 1 ] || n=1
-		for tool in "${tools[@]}"; do
-			if run_pair "$tool" "$kind" "$tr" "$size" "$n"; then
+		read -r -a case_tools <<<"$(tools_for "$tr")"
+		for tool in "${case_tools[@]}"; do
+			if [ "$tr" = inproc ]; then
+				run_inproc "$tool" "$kind" "$size" "$n" && ok=1 || ok=0
+			else
+				run_pair "$tool" "$kind" "$tr" "$size" "$n" && ok=1 || ok=0
+			fi
+			if [ "$ok" = 1 ]; then
 				echo "$r,$kind,$tr,$size,$tool,$n,$msgs,$mbits,$lat" >>"$csv"
 				if [ "$kind" = thr ]; then
 					log "[round $r/$rounds] thr $tr $size B $tool: $msgs msg/s, $mbits Mb/s"
@@ -273,10 +322,11 @@ table="$out/table.md"
 	echo "Measured $date_start on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || echo unknown)), load average before the run: $load_before."
 	echo "Command: \`${NICE:+NICE=$NICE }ROUNDS=$rounds SCALE=$scale bench/compare.sh\` at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); $elapsed s; medians of $rounds rounds."
 	echo "Throughput (higher is better) in msg/s at 64 B and MB/s (10^6 bytes/s) above; latency is one-way, in µs (lower is better)."
-	echo "Ratios are sp's median over the other's. Spread: the widest (max−min)/median of the four tools over the rounds."
+	echo "Ratios are sp's median over the other's. Spread: the widest (max−min)/median of a row's tools over the rounds."
+	echo "inproc rows: chan is the same work over a bare Go channel, no library (spperf chan_thr/chan_lat); the goal (issue #6) is sp/chan ≥ 0.50× in throughput and ≤ 2.00× in latency."
 	echo
-	echo "| test | transport | size | unit | nng | raw | raw-batched | sp | sp/nng | sp/raw | sp/raw-batched | spread |"
-	echo "|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+	echo "| test | transport | size | unit | nng | raw | raw-batched | chan | sp | sp/nng | sp/raw | sp/raw-batched | sp/chan | spread |"
+	echo "|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 	for c in "${cases[@]}"; do
 		read -r kind tr size <<<"$c"
 		if [ "$kind" = thr ]; then
@@ -290,7 +340,7 @@ table="$out/table.md"
 		cells=""
 		spread=0
 		spread_tool=""
-		for tool in "${tools[@]}"; do
+		for tool in "${all_tools[@]}"; do
 			read -r m lo hi _ <<<"$(stats "$kind" "$tr" "$size" "$tool")" || true
 			med[$tool]="${m:-}"
 			cells+=" $(fmt_val "$kind" "$size" "${m:-}") |"
@@ -303,7 +353,7 @@ table="$out/table.md"
 			fi
 			m="" lo="" hi=""
 		done
-		echo "| $what | $tr | $(human_size "$size") | $unit |$cells $(ratio "${med[sp]}" "${med[nng]}") | $(ratio "${med[sp]}" "${med[raw]}") | $(ratio "${med[sp]}" "${med[raw-batched]}") | $spread% ($spread_tool) |"
+		echo "| $what | $tr | $(human_size "$size") | $unit |$cells $(ratio "${med[sp]}" "${med[nng]}") | $(ratio "${med[sp]}" "${med[raw]}") | $(ratio "${med[sp]}" "${med[raw-batched]}") | $(ratio "${med[sp]}" "${med[chan]}") | $spread% ($spread_tool) |"
 		unset med
 	done
 } >"$table"

@@ -1,11 +1,14 @@
 // Command chart draws the results of bench/compare.sh: throughput and one-way
 // latency against message size, for nngperf (libnng), rawperf (SP framing over a
-// bare net.Conn, one write per frame and batched) and spperf, over tcp and ipc.
+// bare net.Conn, one write per frame and batched) and spperf over tcp and ipc, and
+// for spperf beside its bare-channel baseline (spperf chan_thr/chan_lat, tool
+// "chan") over inproc: one panel per transport the results hold.
 //
 //	go run . -in ../out/results.csv -out ../out
 //
 // writes throughput.png and latency.png. Each point is the median of the rounds;
-// the bars span the lowest to the highest round. Both axes are logarithmic.
+// the bars span the lowest to the highest round. Both axes are logarithmic. Rows
+// of a tool or transport it does not know are left out.
 //
 // It is a module of its own so that the plotting library's dependencies stay out
 // of sp's go.mod.
@@ -51,10 +54,12 @@ var tools = []style{
 	{"nng", "nngperf (libnng)", color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}, nil, draw.CircleGlyph{}},
 	{"raw", "rawperf (bare conn)", color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff}, []vg.Length{vg.Points(4), vg.Points(2)}, draw.SquareGlyph{}},
 	{"raw-batched", "rawperf, batched", color.RGBA{A: 0xff}, []vg.Length{vg.Points(1), vg.Points(2)}, draw.TriangleGlyph{}},
+	{"chan", "Go channel (no library)", color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, []vg.Length{vg.Points(6), vg.Points(2), vg.Points(1), vg.Points(2)}, draw.BoxGlyph{}},
 	{"sp", "spperf (sp)", color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}, nil, draw.CrossGlyph{}},
 }
 
-var transports = []string{"tcp", "ipc"}
+// transports are the panels, in this order, of those the results hold.
+var transports = []string{"tcp", "ipc", "inproc"}
 
 func main() {
 	in := flag.String("in", "bench/out/results.csv", "CSV written by bench/compare.sh")
@@ -168,16 +173,24 @@ func figure(data map[key][]float64, kind, title, ylabel, path string) error {
 	legend.Left = true
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	var sizes []int
+	present := map[string]bool{} // transports with a result of this kind
 	for k := range data {
-		if k.kind == kind && !slices.Contains(sizes, k.size) {
-			sizes = append(sizes, k.size)
+		if k.kind == kind && slices.Contains(transports, k.transport) {
+			present[k.transport] = true
+			if !slices.Contains(sizes, k.size) {
+				sizes = append(sizes, k.size)
+			}
 		}
 	}
 	if len(sizes) == 0 {
 		return fmt.Errorf("no %s results", kind)
 	}
 	slices.Sort(sizes)
+	inLegend := map[string]bool{}
 	for _, tr := range transports {
+		if !present[tr] {
+			continue
+		}
 		p := plot.New()
 		p.Title.Text = tr
 		p.X.Label.Text = "message size"
@@ -223,7 +236,8 @@ func figure(data map[key][]float64, kind, title, ylabel, path string) error {
 			bars.Color = t.color
 			bars.Width = vg.Points(1)
 			p.Add(line, points, bars)
-			if tr == transports[0] {
+			if !inLegend[t.name] {
+				inLegend[t.name] = true
 				legend.Add(t.label, line, points)
 			}
 		}
@@ -277,7 +291,8 @@ func (decadeTicks) Ticks(min, max float64) []plot.Tick {
 }
 
 func save(plots []*plot.Plot, legend plot.Legend, title, path string) error {
-	const w, h = 12 * vg.Inch, 5 * vg.Inch
+	// 5 inches a panel and 2 for the legend: 12 wide for tcp and ipc.
+	w, h := 2*vg.Inch+vg.Length(len(plots))*5*vg.Inch, 5*vg.Inch
 	img := vgimg.New(w, h)
 	dc := draw.New(img)
 	// A title across the top, the panels below it.

@@ -10,6 +10,19 @@
 //	spperf remote_lat URL SIZE COUNT   dial, time COUNT round trips, print one-way latency
 //	spperf inproc_thr SIZE COUNT       both ends in one process over inproc
 //	spperf inproc_lat SIZE COUNT       both ends in one process over inproc
+//	spperf chan_thr   SIZE COUNT       inproc_thr's baseline: no sp, a Go channel
+//	spperf chan_lat   SIZE COUNT       inproc_lat's baseline: no sp, two Go channels
+//
+// chan_thr and chan_lat do the work of inproc_thr and inproc_lat with no
+// library, so that sp's inproc numbers can be set beside a bare channel's:
+// two goroutines pass messages of SIZE bytes, each a buffer from a
+// sync.Pool filled by copying one body (as inproc's sender copies the body
+// into a pooled sp.Message, recycled by the receiver's Free). chan_thr sends a
+// warm-up and then COUNT messages over a channel of capacity 128, the length
+// of the sp run's send and receive queues, and the receiver times from the
+// warm-up to the last message; chan_lat times COUNT round trips of one
+// message over two channels of capacity 1 and prints half a round trip.
+// They take no -pattern.
 //
 // Output lines, as scripts read them:
 //
@@ -40,6 +53,7 @@ func main() {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, `usage: spperf [-pattern P] local_thr|remote_thr|local_lat|remote_lat URL SIZE COUNT
        spperf [-pattern P] inproc_thr|inproc_lat SIZE COUNT
+       spperf chan_thr|chan_lat SIZE COUNT   (baselines: a bare Go channel, no sp)
 patterns: pair1 (default), pair, pipeline, reqrep, pubsub, bus`)
 }
 
@@ -68,6 +82,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch mode {
 	case "inproc_thr", "inproc_lat":
 		url = "inproc://spperf"
+	case "chan_thr", "chan_lat":
+		patternSet := false
+		fs.Visit(func(f *flag.Flag) { patternSet = patternSet || f.Name == "pattern" })
+		if patternSet {
+			fmt.Fprintf(stderr, "spperf: %s measures a bare channel: it takes no -pattern\n", mode)
+			return 2
+		}
 	case "local_thr", "remote_thr", "local_lat", "remote_lat":
 		if len(nums) > 0 {
 			url, nums = nums[0], nums[1:]
@@ -115,6 +136,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = r.inproc(r.localThr, r.remoteThr)
 	case "inproc_lat":
 		err = r.inproc(r.localLat, r.remoteLat)
+	case "chan_thr":
+		err = r.chanThr()
+	case "chan_lat":
+		err = r.chanLat()
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "spperf:", err)

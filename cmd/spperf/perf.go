@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/spgo/sp"
@@ -144,14 +145,20 @@ func (r *runner) localThr() error {
 	if !r.p.lossy {
 		last = time.Now()
 	}
-	dt := last.Sub(start).Seconds()
+	r.printThr(got, last.Sub(start))
+	return nil
+}
+
+// printThr prints a throughput run's lines: got messages of the run's size
+// received in dt.
+func (r *runner) printThr(got int, dt time.Duration) {
+	s := dt.Seconds()
 	fmt.Fprintf(r.out, "message size: %d [B]\nmessage count: %d\n", r.size, got)
 	if got < r.count {
 		fmt.Fprintf(r.out, "messages lost: %d\n", r.count-got)
 	}
-	fmt.Fprintf(r.out, "throughput: %.0f [msg/s]\n", float64(got)/dt)
-	fmt.Fprintf(r.out, "throughput: %.3f [Mb/s]\n", float64(got)/dt*float64(r.size)*8/1e6)
-	return nil
+	fmt.Fprintf(r.out, "throughput: %.0f [msg/s]\n", float64(got)/s)
+	fmt.Fprintf(r.out, "throughput: %.3f [Mb/s]\n", float64(got)/s*float64(r.size)*8/1e6)
 }
 
 func (r *runner) remoteThr() error {
@@ -223,10 +230,15 @@ func (r *runner) remoteLat() error {
 		}
 		m.Free()
 	}
-	dt := time.Since(start).Seconds()
-	fmt.Fprintf(r.out, "message size: %d [B]\nroundtrip count: %d\n", r.size, r.count)
-	fmt.Fprintf(r.out, "average latency: %.3f [us]\n", dt/float64(r.count)/2*1e6)
+	r.printLat(time.Since(start))
 	return nil
+}
+
+// printLat prints a latency run's lines: the run's count of round trips took
+// dt; one way is half a round trip.
+func (r *runner) printLat(dt time.Duration) {
+	fmt.Fprintf(r.out, "message size: %d [B]\nroundtrip count: %d\n", r.size, r.count)
+	fmt.Fprintf(r.out, "average latency: %.3f [us]\n", dt.Seconds()/float64(r.count)/2*1e6)
 }
 
 // inproc runs both ends in one process, the local one first.
@@ -238,4 +250,120 @@ func (r *runner) inproc(local, remote func() error) error {
 		return err
 	}
 	return <-errc
+}
+
+// chanQueueLen is the capacity of chan_thr's channel, and the fair
+// equivalent of the sp run's buffering: open gives each socket a send and a
+// receive queue of 128 messages (sp.SendQueueLen, sp.RecvQueueLen), and each
+// such queue is a buffer of 128 messages between two goroutines, which is
+// what a channel of capacity 128 is. sp chains two of them (with inproc's
+// pipe between) where the baseline has one; past a few messages more depth
+// buys nothing unless one side stalls (a capacity of 256 measured no faster
+// here), while a deeper channel than sp's queue would give the baseline room
+// that sp does not have.
+const chanQueueLen = 128
+
+// bufPool is the baseline's counterpart of sp's message pool: a sync.Pool of
+// buffers with room for size bytes, held by pointer so that Put does not
+// allocate.
+type bufPool struct {
+	p    sync.Pool
+	size int
+}
+
+// get returns an empty buffer with room for the pool's size, a recycled one
+// when there is one, as sp.NewMessage does.
+func (p *bufPool) get() *[]byte {
+	if b, ok := p.p.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, 0, p.size)
+	return &b
+}
+
+// put recycles b, as sp's Message.Free does.
+func (p *bufPool) put(b *[]byte) {
+	*b = (*b)[:0]
+	p.p.Put(b)
+}
+
+// chanMessage is the baseline's message(): a buffer from the pool, filled
+// by copying the run's body into it.
+func (r *runner) chanMessage(pool *bufPool) *[]byte {
+	b := pool.get()
+	*b = append(*b, r.body...)
+	return b
+}
+
+// chanThr is inproc_thr's baseline without sp: the same work, done by two
+// goroutines and one channel of capacity chanQueueLen. The sender, like
+// remoteThr, sends a warm-up and then the run's count of messages, each a
+// buffer from a pool filled by copying the run's body; the receiver, like
+// localThr, takes the warm-up, starts the clock, takes every message,
+// recycles each into the pool and stops the clock at the last one.
+//
+// Messages come from a pool, not from make, because that is what sp does:
+// message() takes a pooled buffer (sp.NewMessage) and copies the body into
+// it, localThr gives it back (Free), and inproc moves the *sp.Message by
+// reference. A fresh make per message would charge the baseline an
+// allocation and garbage collection that sp does not pay, and make sp look
+// better than it is. So the baseline pays what sp's message handling pays
+// (a pool Get, a copy of SIZE bytes, a pool Put), and the difference
+// between the two runs is what sp adds: sockets, queues, pipes and protocol.
+func (r *runner) chanThr() error {
+	r.body = bytes.Repeat([]byte{'x'}, r.size)
+	pool := &bufPool{size: r.size}
+	c := make(chan *[]byte, chanQueueLen)
+	done := make(chan struct{})
+	go func() { // the receiving end, started first as inproc starts local
+		defer close(done)
+		pool.put(<-c) // the warm-up
+		start := time.Now()
+		for i := 0; i < r.count; i++ {
+			pool.put(<-c)
+		}
+		r.printThr(r.count, time.Since(start))
+	}()
+	for i := 0; i <= r.count; i++ {
+		c <- r.chanMessage(pool)
+	}
+	<-done
+	return nil
+}
+
+// chanLat is inproc_lat's baseline without sp: a ping-pong of one message
+// at a time between two goroutines over two channels of capacity 1 (a send
+// returns once the message is queued, as SendMsg's does, rather than once
+// the other end has taken it; with one message in flight neither ever
+// holds more). The timing end, like remoteLat, sends a pooled buffer
+// filled by copying the run's body, waits for it to come back, checks its
+// length and recycles it; the echo end, like localLat, sends back what it
+// receives. It prints round trip / 2. Why a pool: see chanThr.
+func (r *runner) chanLat() error {
+	r.body = bytes.Repeat([]byte{'x'}, r.size)
+	pool := &bufPool{size: r.size}
+	ping := make(chan *[]byte, 1)
+	pong := make(chan *[]byte, 1)
+	done := make(chan struct{})
+	go func() { // the echo end
+		defer close(done)
+		for b := range ping {
+			pong <- b
+		}
+	}()
+	defer func() {
+		close(ping)
+		<-done
+	}()
+	start := time.Now()
+	for i := 0; i < r.count; i++ {
+		ping <- r.chanMessage(pool)
+		b := <-pong
+		if len(*b) != r.size {
+			return fmt.Errorf("echo of %d bytes, want %d", len(*b), r.size)
+		}
+		pool.put(b)
+	}
+	r.printLat(time.Since(start))
+	return nil
 }
