@@ -41,6 +41,20 @@ type Pipe struct {
 	// only the reader goroutine touches it.
 	batch []*sp.Message
 	more  framesBuffered // nil if the transport cannot tell
+
+	// The direct path (see trySendNow). wmu is held by whoever writes to
+	// the connection: the writer for a batch, or a sender going direct.
+	now directSender // nil if the transport has no direct path
+	wmu sync.Mutex
+}
+
+// directSender is implemented by transport connections that can take a
+// message at once, in the sender's goroutine, without blocking and without
+// anything to gain from batching (inproc): a pipe with nothing queued skips
+// its writer goroutine. SendNow reports false, leaving m to the caller, when
+// it cannot take m without waiting.
+type directSender interface {
+	SendNow(m *sp.Message) (bool, error)
 }
 
 // maxBatch is the most messages a reader gathers before queueing them.
@@ -62,7 +76,9 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 		id = lastPipeID.Add(1) & 0x7fffffff
 	}
 	more, _ := conn.(framesBuffered)
+	now, _ := conn.(directSender)
 	return &Pipe{
+		now:     now,
 		more:    more,
 		id:      id,
 		sock:    s,
@@ -118,7 +134,37 @@ func (p *Pipe) Closed() <-chan struct{} { return p.closed }
 
 // TrySend queues m for the pipe if its queue has room, and reports whether it
 // did; on false the caller keeps m.
-func (p *Pipe) TrySend(m *sp.Message) bool { return p.sendq.TryPut(m) }
+func (p *Pipe) TrySend(m *sp.Message) bool {
+	if p.now != nil && p.trySendNow(m) {
+		return true
+	}
+	return p.sendq.TryPut(m)
+}
+
+// trySendNow hands m straight to the connection if nothing is queued before
+// it and nobody is writing, and reports whether it did.
+func (p *Pipe) trySendNow(m *sp.Message) bool {
+	if !p.wmu.TryLock() {
+		return false
+	}
+	if p.sendq.Len() > 0 || p.IsClosed() {
+		p.wmu.Unlock()
+		return false
+	}
+	size := uint64(len(m.Header) + len(m.Body))
+	taken, err := p.now.SendNow(m)
+	p.wmu.Unlock()
+	switch {
+	case !taken:
+		return false
+	case err != nil:
+		p.closeWith(err)
+	default:
+		p.traffic.msgsSent.Add(1)
+		p.traffic.bytesSent.Add(size)
+	}
+	return true
+}
 
 // Send queues m for the pipe, waiting for room. On error the caller keeps m;
 // the error is sp.ErrClosed if the pipe closed.
@@ -189,29 +235,13 @@ func (p *Pipe) writer() {
 	defer close(p.wrote)
 	batch := make([]*sp.Message, 0, 16)
 	for p.sendq.Wait(p.closed) {
-		batch = p.sendq.GetAll(batch[:0])
-		if len(batch) == 0 {
-			continue
-		}
-		p.sock.Room.Broadcast()
-		var bytes uint64
-		for i, m := range batch {
-			batch[i] = nil
-			bytes += uint64(len(m.Header) + len(m.Body))
-			if err := p.conn.Send(m); err != nil {
-				for _, m := range batch[i+1:] {
-					m.Free()
-				}
-				p.closeWith(err)
-				return
-			}
-		}
-		if err := p.conn.Flush(); err != nil {
+		p.wmu.Lock()
+		err := p.writeBatch(&batch)
+		p.wmu.Unlock()
+		if err != nil {
 			p.closeWith(err)
 			return
 		}
-		p.traffic.msgsSent.Add(uint64(len(batch)))
-		p.traffic.bytesSent.Add(bytes)
 	}
 }
 
@@ -220,4 +250,30 @@ func (p *Pipe) writer() {
 func quiet(err error) bool {
 	return err == nil || errors.Is(err, sp.ErrClosed) || errors.Is(err, io.EOF) ||
 		errors.Is(err, net.ErrClosed)
+}
+
+// writeBatch writes every queued message and flushes, under wmu.
+func (p *Pipe) writeBatch(batch *[]*sp.Message) error {
+	*batch = p.sendq.GetAll((*batch)[:0])
+	if len(*batch) == 0 {
+		return nil
+	}
+	p.sock.Room.Broadcast()
+	var bytes uint64
+	for i, m := range *batch {
+		(*batch)[i] = nil
+		bytes += uint64(len(m.Header) + len(m.Body))
+		if err := p.conn.Send(m); err != nil {
+			for _, m := range (*batch)[i+1:] {
+				m.Free()
+			}
+			return err
+		}
+	}
+	if err := p.conn.Flush(); err != nil {
+		return err
+	}
+	p.traffic.msgsSent.Add(uint64(len(*batch)))
+	p.traffic.bytesSent.Add(bytes)
+	return nil
 }

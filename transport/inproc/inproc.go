@@ -180,13 +180,7 @@ func (c *conn) Close() error {
 // in one buffer, and may change it, so a header or a shared message costs a
 // copy; anything else moves as it is.
 func (c *conn) Send(m *sp.Message) error {
-	if len(m.Header) > 0 || m.Shared() {
-		f := sp.NewMessage(len(m.Header) + len(m.Body))
-		f.Body = append(append(f.Body, m.Header...), m.Body...)
-		m.Free()
-		m = f
-	}
-	m.SetPipe(nil)
+	m = wireForm(m)
 	select {
 	case c.out <- m:
 		return nil
@@ -194,6 +188,32 @@ func (c *conn) Send(m *sp.Message) error {
 		m.Free()
 		return sp.ErrClosed
 	}
+}
+
+// SendNow hands m to the peer if its channel has room, from the sender's
+// goroutine (the engine's direct path: an inproc pipe gains nothing from
+// its writer goroutine). It reports false, leaving m to the caller, when the
+// channel is full. Like Send, it must not run concurrently with Send: then
+// nobody else sends on the channel, and room seen stays room.
+func (c *conn) SendNow(m *sp.Message) (bool, error) {
+	if len(c.out) == cap(c.out) {
+		return false, nil
+	}
+	return true, c.Send(m)
+}
+
+// wireForm returns m as the receiving protocol expects it: header and body
+// in one buffer, which it may change, so a header or a shared message costs
+// a copy; anything else moves as it is.
+func wireForm(m *sp.Message) *sp.Message {
+	if len(m.Header) > 0 || m.Shared() {
+		f := sp.NewMessage(len(m.Header) + len(m.Body))
+		f.Body = append(append(f.Body, m.Header...), m.Body...)
+		m.Free()
+		m = f
+	}
+	m.SetPipe(nil)
+	return m
 }
 
 // Buffered reports whether a message is waiting, so that Recv returns at
