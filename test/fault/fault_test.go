@@ -1,3 +1,5 @@
+//go:build linux
+
 package fault_test
 
 import (
@@ -9,19 +11,21 @@ import (
 	"time"
 )
 
-// A fault is applied to a running scenario and later undone. restart kills
-// and restarts the far side's listener processes (for push/pull: one of
-// the two pullers).
+// A fault is applied to a running scenario and later undone: loss or delay
+// on the link (impair: netem, or the relay where there is no netem), or
+// apply's. listener-killed kills and restarts the far side's listener
+// process (for push/pull: one of the two pullers).
 type fault struct {
-	name  string
-	apply func(t *testing.T, l *link, sc *scenario) (restore func())
+	name   string
+	impair *impairment
+	apply  func(t *testing.T, l *link, sc *scenario) (restore func())
 }
 
 var faults = []fault{
-	{"loss-5%", func(t *testing.T, l *link, _ *scenario) func() { return l.netem(t, "loss 5%") }},
-	{"delay-100ms", func(t *testing.T, l *link, _ *scenario) func() { return l.netem(t, "delay 100ms") }},
-	{"link-cut", func(t *testing.T, l *link, _ *scenario) func() { return l.cut(t) }},
-	{"listener-killed", func(t *testing.T, l *link, sc *scenario) func() {
+	{name: "loss-5%", impair: &impairment{loss: 0.05}},
+	{name: "delay-100ms", impair: &impairment{delay: 100 * time.Millisecond}},
+	{name: "link-cut", apply: func(t *testing.T, l *link, _ *scenario) func() { return l.cut(t) }},
+	{name: "listener-killed", apply: func(t *testing.T, l *link, sc *scenario) func() {
 		sc.servers[0].kill()
 		return func() { sc.servers[0] = sc.startServer(t, 0) }
 	}},
@@ -40,7 +44,8 @@ type scenario struct {
 	role    string // of the far side
 	urls    []string
 	servers []*proc
-	old     []*proc // killed servers, whose output still counts
+	old     []*proc   // killed servers, whose output still counts
+	applied time.Time // when the fault was applied
 }
 
 func (sc *scenario) startServer(t *testing.T, i int) *proc {
@@ -49,8 +54,8 @@ func (sc *scenario) startServer(t *testing.T, i int) *proc {
 	return p
 }
 
-func newScenario(t *testing.T, role string, n int) *scenario {
-	sc := &scenario{l: newLink(t), role: role}
+func newScenario(t *testing.T, role string, n int, f fault) *scenario {
+	sc := &scenario{l: newLink(t, f.impair != nil), role: role}
 	for i := range n {
 		sc.urls = append(sc.urls, fmt.Sprintf("tcp://%s:%d", sc.l.farIP, 5555+i))
 		sc.servers = append(sc.servers, sc.startServer(t, i))
@@ -62,7 +67,13 @@ func newScenario(t *testing.T, role string, n int) *scenario {
 func (sc *scenario) inject(t *testing.T, f fault) time.Time {
 	time.Sleep(faultAt)
 	old := sc.servers[0]
-	restore := f.apply(t, sc.l, sc)
+	sc.applied = time.Now()
+	var restore func()
+	if f.impair != nil {
+		restore = sc.l.impair(t, *f.impair)
+	} else {
+		restore = f.apply(t, sc.l, sc)
+	}
 	time.Sleep(faultHold)
 	restore()
 	if sc.servers[0] != old {
@@ -104,16 +115,41 @@ func progressAfter(lines []string, t time.Time) (before, last int) {
 	return before, last
 }
 
+// during returns by how much the count of "<word> N at MS" lines grew
+// between the first line at or after from and the last line before to.
+func during(lines []string, from, to time.Time) int {
+	first, last := -1, 0
+	for _, l := range lines {
+		m := reAt.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		at, _ := strconv.ParseInt(m[2], 10, 64)
+		if at >= from.UnixMilli() && first < 0 {
+			first = n
+		}
+		if at <= to.UnixMilli() {
+			last = n
+		}
+	}
+	return max(0, last-first)
+}
+
 func TestFaults(t *testing.T) {
 	for _, f := range faults {
 		t.Run("req-rep/"+f.name, func(t *testing.T) {
 			t.Parallel()
-			sc := newScenario(t, "rep", 1)
+			sc := newScenario(t, "rep", 1, f)
 			c := start(t, sc.l.a, "req", sc.urls[0], strconv.Itoa(runFor))
 			c.wait(t, "ready", 10*time.Second)
 			restored := sc.inject(t, f)
 			r := fields(c.wait(t, "result", 60*time.Second))
-			t.Logf("req/rep under %s: %v", f.name, r)
+			held := during(c.lines(), sc.applied, restored)
+			t.Logf("req/rep under %s: %v, %d replied while it held", f.name, r, held)
+			if f.impair != nil && held == 0 {
+				t.Errorf("no reply while %s held", f.name)
+			}
 			if r["failed"] != 0 || r["replied"] != r["sent"] || r["sent"] == 0 {
 				t.Errorf("not every request got its reply: %v\n%s", r, tail(c.lines()))
 			}
@@ -123,12 +159,16 @@ func TestFaults(t *testing.T) {
 		})
 		t.Run("pub-sub/"+f.name, func(t *testing.T) {
 			t.Parallel()
-			sc := newScenario(t, "pub", 1)
+			sc := newScenario(t, "pub", 1, f)
 			c := start(t, sc.l.a, "sub", sc.urls[0], strconv.Itoa(runFor))
 			c.wait(t, "ready", 10*time.Second)
 			restored := sc.inject(t, f)
 			r := fields(c.wait(t, "result", 60*time.Second))
-			t.Logf("pub/sub under %s: %v", f.name, r)
+			held := during(c.lines(), sc.applied, restored)
+			t.Logf("pub/sub under %s: %v, %d received while it held", f.name, r, held)
+			if f.impair != nil && held == 0 {
+				t.Errorf("the subscriber got nothing while %s held", f.name)
+			}
 			if before, last := progressAfter(c.lines(), restored.Add(2*time.Second)); last <= before {
 				t.Errorf("the subscriber got nothing more after it could reconnect (%d then %d)", before, last)
 			}
@@ -153,7 +193,7 @@ func TestFaults(t *testing.T) {
 // pipe go ("removed after=N"); every later one must reach a puller.
 func pushPull(t *testing.T, f fault) {
 	t.Parallel()
-	sc := newScenario(t, "pull", 2)
+	sc := newScenario(t, "pull", 2, f)
 	c := start(t, sc.l.a, "push", append([]string{strconv.Itoa(runFor)}, sc.urls...)...)
 	c.wait(t, "ready", 10*time.Second)
 	sc.inject(t, f)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package fault_test
 
 import (
@@ -81,8 +83,8 @@ func repServer(args []string) {
 }
 
 // reqClient sends requests one after the other for a while, each waiting
-// up to 25 s for its reply: req URL SECONDS. It prints "ok N" after each
-// second, then "result sent=N replied=M failed=F".
+// up to 25 s for its reply: req URL SECONDS. It prints "ok N at UNIXMS"
+// every 250 ms, then "result sent=N replied=M failed=F resends=R".
 func reqClient(args []string) {
 	s, _ := req.NewSocket()
 	check(sp.SetOption(s, req.ResendTime, 500*time.Millisecond))
@@ -90,8 +92,22 @@ func reqClient(args []string) {
 	say("ready")
 	secs, _ := strconv.Atoi(args[1])
 	end := time.Now().Add(time.Duration(secs) * time.Second)
-	sent, replied, failed := 0, 0, 0
-	tick := time.Now()
+	var replied atomic.Int64
+	stop := make(chan struct{})
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		for tick := time.NewTicker(250 * time.Millisecond); ; {
+			select {
+			case <-tick.C:
+				say("ok %d at %d", replied.Load(), time.Now().UnixMilli())
+			case <-stop:
+				tick.Stop()
+				return
+			}
+		}
+	}()
+	sent, failed := 0, 0
 	for time.Now().Before(end) {
 		sent++
 		q := fmt.Sprintf("request %d", sent)
@@ -110,15 +126,13 @@ func reqClient(args []string) {
 			failed++
 			say("fail %s: reply %q", q, b)
 		default:
-			replied++
-		}
-		if time.Since(tick) > time.Second {
-			tick = time.Now()
-			say("ok %d at %d", replied, time.Now().UnixMilli())
+			replied.Add(1)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	say("result sent=%d replied=%d failed=%d resends=%d", sent, replied, failed, s.Stats().Counters["resends"])
+	close(stop)
+	<-ticked
+	say("result sent=%d replied=%d failed=%d resends=%d", sent, replied.Load(), failed, s.Stats().Counters["resends"])
 }
 
 // pubServer publishes numbered messages every 5 ms: pub URL.

@@ -1,24 +1,36 @@
-// Package fault_test runs sockets on the two sides of a veth pair between
-// two network namespaces that the test creates, and injects faults into the
-// link (netem loss and delay, the link cut and restored) or into the far
-// side (its process killed and restarted). Each side is the test binary
+//go:build linux
+
+// Package fault_test runs sockets on the two sides of a link between two
+// network namespaces that the test creates, and injects faults into the
+// link (5% loss and 100 ms delay, the link cut and restored) or into the
+// far side (its process killed and restarted). Each side is the test binary
 // re-executed inside its namespace (TestHelperProcess), reporting over
-// stdout. It needs root and iproute2; elsewhere it skips, except that with
-// CI=true as root it fails rather than skip.
+// stdout. Loss and delay are injected with netem where the kernel has it;
+// where it has not (or with SP_FAULT_RELAY=1) the link goes through a relay
+// in this process that drops or delays the Ethernet frames (see relay). It
+// needs root and iproute2; elsewhere it skips, except that with CI=true as
+// root it fails rather than skip.
 package fault_test
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"math"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/spgo/sp/internal/leaktest"
 )
@@ -63,18 +75,64 @@ func must(t *testing.T, args ...string) {
 	}
 }
 
-// link is two namespaces joined by a veth pair: near (a, 10.x.y.1) and far
-// (b, 10.x.y.2). The addresses exist only inside these namespaces.
+// link joins two namespaces: near (a, 10.x.y.1) and far (b, 10.x.y.2). The
+// addresses exist only inside these namespaces. A direct link is one veth
+// pair between a and b. A relayed link, for loss and delay without netem,
+// is two veth pairs, a-m and b-m, whose ends in a third namespace m a relay
+// in this process joins.
 type link struct {
 	a, b   string // namespace names
 	va, vb string // veth ends, va in a, vb in b
 	farIP  string
+	relay  *relay // nil for a direct link
 }
 
 // netnsMu serializes the creation and deletion of namespaces.
 var netnsMu sync.Mutex
 
-func newLink(t *testing.T) *link {
+func addNetns(t *testing.T, ns string) {
+	t.Helper()
+	// ip netns add and del race each other on /run/netns when run in
+	// parallel ("File exists" seen in CI): one at a time.
+	netnsMu.Lock()
+	err := run(t, "ip", "netns", "add", ns)
+	netnsMu.Unlock()
+	if err != nil {
+		unavailable(t, err.Error())
+	}
+	t.Cleanup(func() {
+		netnsMu.Lock()
+		defer netnsMu.Unlock()
+		_ = run(t, "ip", "netns", "del", ns)
+	})
+}
+
+// netemState caches whether the kernel has the netem qdisc: "" not probed
+// yet, else "yes" or why not.
+var (
+	netemMu    sync.Mutex
+	netemState string
+)
+
+// haveNetem reports whether netem can be used, probing it once on the
+// loopback of namespace ns; why says why not.
+func haveNetem(t *testing.T, ns string) (ok bool, why string) {
+	netemMu.Lock()
+	defer netemMu.Unlock()
+	if netemState == "" {
+		netemState = "yes"
+		if err := run(t, "ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"); err != nil {
+			netemState = strings.TrimSpace(err.Error())
+		} else {
+			_ = run(t, "ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", "lo", "root")
+		}
+	}
+	return netemState == "yes", netemState
+}
+
+// newLink makes a link. With impair (the test will inject loss or delay),
+// it is a relayed link if netem is not available or SP_FAULT_RELAY=1.
+func newLink(t *testing.T, impair bool) *link {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		unavailable(t, "not root")
@@ -88,24 +146,42 @@ func newLink(t *testing.T) *link {
 	_, _ = rand.Read(r[:])
 	id := hex.EncodeToString(r[:])
 	l := &link{a: "spf-" + id + "a", b: "spf-" + id + "b", va: "spa" + id, vb: "spb" + id}
-	for _, ns := range []string{l.a, l.b} {
-		// ip netns add and del race each other on /run/netns when run in
-		// parallel ("File exists" seen in CI): one at a time.
-		netnsMu.Lock()
-		err := run(t, "ip", "netns", "add", ns)
-		netnsMu.Unlock()
-		if err != nil {
-			unavailable(t, err.Error())
+	addNetns(t, l.a)
+	addNetns(t, l.b)
+	relayed := false
+	if impair {
+		ok, why := haveNetem(t, l.a)
+		switch {
+		case os.Getenv("SP_FAULT_RELAY") == "1":
+			relayed = true
+			t.Logf("loss and delay injected by the user-space relay (SP_FAULT_RELAY=1)")
+		case !ok:
+			relayed = true
+			t.Logf("loss and delay injected by the user-space relay: netem is not available (%s)", why)
+		default:
+			t.Logf("loss and delay injected with tc netem")
 		}
-		t.Cleanup(func() {
-			netnsMu.Lock()
-			defer netnsMu.Unlock()
-			_ = run(t, "ip", "netns", "del", ns)
-		})
 	}
 	net := fmt.Sprintf("10.%d.%d", 100+r[0]%100, r[1])
 	l.farIP = net + ".2"
-	must(t, "ip", "-n", l.a, "link", "add", l.va, "type", "veth", "peer", "name", l.vb, "netns", l.b)
+	if relayed {
+		m, ma, mb := "spf-"+id+"m", "sma"+id, "smb"+id
+		addNetns(t, m)
+		must(t, "ip", "-n", l.a, "link", "add", l.va, "type", "veth", "peer", "name", ma, "netns", m)
+		must(t, "ip", "-n", l.b, "link", "add", l.vb, "type", "veth", "peer", "name", mb, "netns", m)
+		for _, v := range []string{ma, mb} {
+			// No IPv6 link-local address: m itself stays silent.
+			must(t, "ip", "-n", m, "link", "set", v, "addrgenmode", "none", "promisc", "on", "up")
+		}
+		rl, err := startRelay(m, ma, mb)
+		if err != nil {
+			t.Fatalf("starting the relay: %v", err)
+		}
+		t.Cleanup(rl.stop) // before the namespaces go
+		l.relay = rl
+	} else {
+		must(t, "ip", "-n", l.a, "link", "add", l.va, "type", "veth", "peer", "name", l.vb, "netns", l.b)
+	}
 	must(t, "ip", "-n", l.a, "addr", "add", net+".1/24", "dev", l.va)
 	must(t, "ip", "-n", l.b, "addr", "add", l.farIP+"/24", "dev", l.vb)
 	for _, c := range [][]string{{l.a, l.va}, {l.b, l.vb}, {l.a, "lo"}, {l.b, "lo"}} {
@@ -114,21 +190,43 @@ func newLink(t *testing.T) *link {
 	return l
 }
 
+// impairment is loss or delay on the link (one of them), both ways.
+type impairment struct {
+	loss  float64 // fraction of the frames dropped (the relay: of the TCP ones)
+	delay time.Duration
+}
+
+func (im impairment) netem() string {
+	if im.loss > 0 {
+		return fmt.Sprintf("loss %g%%", im.loss*100)
+	}
+	return fmt.Sprintf("delay %dms", im.delay.Milliseconds())
+}
+
+// impair applies im to the link, with the relay or with netem on both
+// ends, and returns the function that removes it.
+func (l *link) impair(t *testing.T, im impairment) func() {
+	t.Helper()
+	if l.relay != nil {
+		before := l.relay.counts()
+		l.relay.set(im.loss, im.delay)
+		return func() {
+			l.relay.set(0, 0)
+			c := l.relay.counts().sub(before)
+			t.Logf("relay, while %s: forwarded %d frames, dropped %d of %d TCP frames (%.1f%%), lost %d to errors or a full queue",
+				im.netem(), c.sent, c.dropped, c.tcp, 100*float64(c.dropped)/max(1, float64(c.tcp)), c.failed)
+		}
+	}
+	return l.netem(t, im.netem())
+}
+
 // netem applies a netem qdisc to both ends of the link (spec such as
 // "loss 5%" or "delay 100ms"), and returns the function that removes it.
 func (l *link) netem(t *testing.T, spec string) func() {
 	t.Helper()
 	for _, c := range [][]string{{l.a, l.va}, {l.b, l.vb}} {
-		err := run(t, append([]string{"ip", "netns", "exec", c[0], "tc", "qdisc", "add", "dev", c[1], "root", "netem"},
+		must(t, append([]string{"ip", "netns", "exec", c[0], "tc", "qdisc", "add", "dev", c[1], "root", "netem"},
 			strings.Fields(spec)...)...)
-		if err != nil && strings.Contains(err.Error(), "qdisc kind is unknown") {
-			// A kernel without sch_netem (this workplace's, CI's too)
-			// cannot inject loss or delay: skip, in CI as well, and say so.
-			t.Skipf("this kernel has no netem qdisc (sch_netem), so loss and delay cannot be injected: %v", err)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 	return func() {
 		for _, c := range [][]string{{l.a, l.va}, {l.b, l.vb}} {
@@ -243,4 +341,217 @@ func tail(lines []string) string {
 		lines = lines[len(lines)-20:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// relay forwards Ethernet frames both ways between two interfaces, the veth
+// ends in the middle namespace of a relayed link, and drops or delays them
+// as netem would on both ends of a veth pair:
+//
+//   - loss: each IPv4 TCP frame is dropped with that probability, each way.
+//     Other frames (ARP, IPv6 neighbour discovery) always pass: the loss is
+//     for TCP and SP to recover from, not neighbour resolution.
+//   - delay: every frame is held back that long, each way, in a delay line
+//     (a FIFO whose head a timer sends when due). Order is kept, also when
+//     the delay changes.
+//
+// It uses AF_PACKET raw sockets bound to each interface, with a
+// virtio_net_hdr before each frame (PACKET_VNET_HDR): a frame from the
+// stack of a or b may be a TSO super-frame whose TCP checksum is left to
+// the device, and the header passes both on to the kernel when the frame is
+// sent on, as a veth does. Such a frame is dropped whole, as netem does.
+type relay struct {
+	socks [2]*os.File
+	loss  atomic.Uint64 // math.Float64bits of the fraction of TCP frames to drop
+	delay atomic.Int64  // a time.Duration
+	done  chan struct{}
+	wg    sync.WaitGroup
+	once  sync.Once
+	n     struct{ sent, tcp, dropped, failed atomic.Int64 }
+}
+
+// relayCounts are frames sent on, TCP frames seen, TCP frames dropped, and
+// frames lost to a full delay line or a send error.
+type relayCounts struct{ sent, tcp, dropped, failed int64 }
+
+func (c relayCounts) sub(d relayCounts) relayCounts {
+	return relayCounts{c.sent - d.sent, c.tcp - d.tcp, c.dropped - d.dropped, c.failed - d.failed}
+}
+
+func (r *relay) counts() relayCounts {
+	return relayCounts{r.n.sent.Load(), r.n.tcp.Load(), r.n.dropped.Load(), r.n.failed.Load()}
+}
+
+// set sets the loss (a fraction) and the delay, for the frames read from now on.
+func (r *relay) set(loss float64, delay time.Duration) {
+	r.loss.Store(math.Float64bits(loss))
+	r.delay.Store(int64(delay))
+}
+
+// startRelay starts relaying between interfaces a and b of namespace ns.
+func startRelay(ns, a, b string) (*relay, error) {
+	r := &relay{done: make(chan struct{})}
+	errc := make(chan error, 1)
+	go func() {
+		// This thread enters ns and stays locked to this goroutine, which
+		// ends: the runtime then ends the thread too.
+		runtime.LockOSThread()
+		errc <- r.open(ns, a, b)
+	}()
+	if err := <-errc; err != nil {
+		for _, f := range r.socks {
+			if f != nil {
+				f.Close()
+			}
+		}
+		return nil, err
+	}
+	for i := range r.socks {
+		q := make(chan frame, 4096)
+		r.wg.Add(2)
+		go r.read(r.socks[i], q)
+		go r.write(r.socks[1-i], q)
+	}
+	return r, nil
+}
+
+func (r *relay) open(ns string, ifs ...string) error {
+	fd, err := unix.Open("/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	err = unix.Setns(fd, unix.CLONE_NEWNET)
+	unix.Close(fd)
+	if err != nil {
+		return fmt.Errorf("entering namespace %s: %w", ns, err)
+	}
+	for i, name := range ifs {
+		if r.socks[i], err = openPacket(name); err != nil {
+			return fmt.Errorf("packet socket on %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// openPacket opens a raw packet socket for all the frames that arrive on
+// interface name (not those sent on it), with virtio_net_hdr.
+func openPacket(name string) (*os.File, error) {
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	ifr, err := unix.NewIfreq(name)
+	if err == nil {
+		err = unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr)
+	}
+	for _, o := range []int{unix.PACKET_VNET_HDR, unix.PACKET_IGNORE_OUTGOING} {
+		if err == nil {
+			err = unix.SetsockoptInt(fd, unix.SOL_PACKET, o, 1)
+		}
+	}
+	if err == nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20)
+		all := uint16(unix.ETH_P_ALL)
+		err = unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: all<<8 | all>>8, Ifindex: int(ifr.Uint32())})
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "packet:"+name), nil
+}
+
+// frame is a virtio_net_hdr and an Ethernet frame, and when to send it.
+type frame struct {
+	due time.Time
+	b   []byte
+}
+
+const vnetHdrLen = 10 // struct virtio_net_hdr
+
+// read reads frames from one side into the delay line to the other, until
+// the socket is closed.
+func (r *relay) read(from *os.File, q chan<- frame) {
+	defer r.wg.Done()
+	defer close(q)
+	rc, err := from.SyscallConn()
+	if err != nil {
+		return
+	}
+	buf := make([]byte, 1<<18) // a TSO frame is up to 64 KiB
+	var last time.Time
+	for {
+		var n int
+		var rerr error
+		if err := rc.Read(func(fd uintptr) bool {
+			n, rerr = unix.Read(int(fd), buf)
+			return rerr != unix.EAGAIN
+		}); err != nil {
+			return // closed
+		}
+		if rerr != nil || n < vnetHdrLen+14 {
+			continue
+		}
+		if eth := buf[vnetHdrLen:n]; len(eth) >= 34 && eth[12] == 0x08 && eth[13] == 0 && eth[23] == unix.IPPROTO_TCP {
+			r.n.tcp.Add(1)
+			if mrand.Float64() < math.Float64frombits(r.loss.Load()) {
+				r.n.dropped.Add(1)
+				continue
+			}
+		}
+		f := frame{due: time.Now().Add(time.Duration(r.delay.Load())), b: bytes.Clone(buf[:n])}
+		f.b[0] &^= 2 // VIRTIO_NET_HDR_F_DATA_VALID: for receiving only
+		if f.due.Before(last) {
+			f.due = last // not before the frame ahead
+		}
+		last = f.due
+		select {
+		case q <- f:
+		default:
+			r.n.failed.Add(1) // the line is full
+		}
+	}
+}
+
+// write sends the frames of the delay line on, each when due.
+func (r *relay) write(to *os.File, q <-chan frame) {
+	defer r.wg.Done()
+	wc, err := to.SyscallConn()
+	if err != nil {
+		return
+	}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for f := range q {
+		if d := time.Until(f.due); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-r.done:
+				return
+			}
+		}
+		var werr error
+		if err := wc.Write(func(fd uintptr) bool {
+			_, werr = unix.Write(int(fd), f.b)
+			return werr != unix.EAGAIN
+		}); err != nil {
+			return // closed
+		}
+		if werr != nil {
+			r.n.failed.Add(1)
+		} else {
+			r.n.sent.Add(1)
+		}
+	}
+}
+
+// stop stops the relay and waits for its goroutines.
+func (r *relay) stop() {
+	r.once.Do(func() {
+		close(r.done)
+		for _, f := range r.socks {
+			f.Close()
+		}
+		r.wg.Wait()
+	})
 }
