@@ -146,18 +146,10 @@ func (b *reader) fillRaw(fd uintptr) bool {
 		b.choose()
 	}
 	room := len(b.buf) - b.w
-	n, err := readFD(fd, b.buf[b.w:])
-	if err == syscall.EAGAIN {
+	n, done := b.readFD(fd, b.buf[b.w:])
+	if !done {
 		b.release()
 		return false
-	}
-	if err != nil {
-		b.err = os.NewSyscallError("read", err)
-		return true
-	}
-	if n == 0 {
-		b.err = io.EOF
-		return true
 	}
 	b.w += n
 	b.adapt(n, room)
@@ -186,28 +178,30 @@ func (b *reader) direct(p []byte) (int, error) {
 
 func (b *reader) directRaw(fd uintptr) bool {
 	b.release()
-	n, err := readFD(fd, b.dst)
-	if err == syscall.EAGAIN {
-		return false
-	}
-	if err != nil {
-		b.err = os.NewSyscallError("read", err)
-		return true
-	}
-	if n == 0 {
-		b.err = io.EOF
-		return true
-	}
+	n, done := b.readFD(fd, b.dst)
 	b.n = n
-	return true
+	return done
 }
 
-func readFD(fd uintptr, p []byte) (int, error) {
+// readFD reads once from fd into p, for a raw callback: done is false when
+// nothing is there yet (the callback then returns false, to wait), and
+// otherwise n bytes came or b.err is set (io.EOF for an orderly end).
+func (b *reader) readFD(fd uintptr, p []byte) (n int, done bool) {
 	for {
 		n, err := syscall.Read(int(fd), p)
-		if err != syscall.EINTR {
-			return n, err
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return 0, false
+		case err != nil:
+			b.err = os.NewSyscallError("read", err)
+			return 0, true
+		case n == 0:
+			b.err = io.EOF
+			return 0, true
 		}
+		return n, true
 	}
 }
 

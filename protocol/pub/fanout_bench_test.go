@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/sptest"
 	"github.com/spgo/sp/protocol/pub"
 	"github.com/spgo/sp/protocol/sub"
 )
@@ -119,16 +120,7 @@ func newFanout(b *testing.B, n int) *fanout {
 		b.Fatal(err)
 	}
 	f := &fanout{pub: p}
-	var pipes atomic.Int64
-	p.SetPipeHook(func(ev sp.PipeEvent, _ sp.Pipe) bool {
-		switch ev {
-		case sp.PipeAdded:
-			pipes.Add(1)
-		case sp.PipeRemoved:
-			pipes.Add(-1)
-		}
-		return true
-	})
+	pipes := sptest.CountPipes(p, nil)
 	l, err := p.NewListener("tcp://127.0.0.1:0")
 	if err == nil {
 		err = l.Listen()
@@ -182,10 +174,10 @@ func newFanout(b *testing.B, n int) *fanout {
 		go f.receive(s)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for pipes.Load() != int64(n) {
+	for pipes.Live() != n {
 		if time.Now().After(deadline) {
 			f.close()
-			b.Fatalf("got %d pipes on the pub socket, want %d", pipes.Load(), n)
+			b.Fatalf("got %d pipes on the pub socket, want %d", pipes.Live(), n)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/sptest"
 	"github.com/spgo/sp/protocol/rep"
 	"github.com/spgo/sp/protocol/req"
 )
@@ -122,16 +123,7 @@ func idleConnections(b *testing.B, n int) scaleResult {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var pipes atomic.Int64
-	server.SetPipeHook(func(ev sp.PipeEvent, _ sp.Pipe) bool {
-		switch ev {
-		case sp.PipeAdded:
-			pipes.Add(1)
-		case sp.PipeRemoved:
-			pipes.Add(-1)
-		}
-		return true
-	})
+	pipes := sptest.CountPipes(server, nil)
 	l, err := server.NewListener("tcp://127.0.0.1:0")
 	if err == nil {
 		err = l.Listen()
@@ -184,9 +176,9 @@ func idleConnections(b *testing.B, n int) scaleResult {
 	}
 	// Every pipe has joined and every reply has gone out.
 	deadline := time.Now().Add(10 * time.Second)
-	for pipes.Load() != int64(n) || answered.Load() != int64(n) {
+	for pipes.Live() != n || answered.Load() != int64(n) {
 		if time.Now().After(deadline) {
-			b.Fatalf("got %d pipes and %d requests answered, want %d", pipes.Load(), answered.Load(), n)
+			b.Fatalf("got %d pipes and %d requests answered, want %d", pipes.Live(), answered.Load(), n)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -97,9 +97,15 @@ func fields(line string) map[string]int {
 	return m
 }
 
-// progressAfter returns the counts of "<word> N at MS" lines at the last
-// line before t and at the last line.
-func progressAfter(lines []string, t time.Time) (before, last int) {
+// progress is one "<word> N at MS" line: a count and when it was taken.
+type progress struct {
+	n  int
+	at int64 // Unix milliseconds
+}
+
+// progressLines returns the "<word> N at MS" lines among lines, in order.
+func progressLines(lines []string) []progress {
+	var ps []progress
 	for _, l := range lines {
 		m := reAt.FindStringSubmatch(l)
 		if m == nil {
@@ -107,10 +113,19 @@ func progressAfter(lines []string, t time.Time) (before, last int) {
 		}
 		n, _ := strconv.Atoi(m[1])
 		at, _ := strconv.ParseInt(m[2], 10, 64)
-		if at <= t.UnixMilli() {
-			before = n
+		ps = append(ps, progress{n, at})
+	}
+	return ps
+}
+
+// progressAfter returns the counts of "<word> N at MS" lines at the last
+// line before t and at the last line.
+func progressAfter(lines []string, t time.Time) (before, last int) {
+	for _, p := range progressLines(lines) {
+		if p.at <= t.UnixMilli() {
+			before = p.n
 		}
-		last = n
+		last = p.n
 	}
 	return before, last
 }
@@ -119,18 +134,12 @@ func progressAfter(lines []string, t time.Time) (before, last int) {
 // between the first line at or after from and the last line before to.
 func during(lines []string, from, to time.Time) int {
 	first, last := -1, 0
-	for _, l := range lines {
-		m := reAt.FindStringSubmatch(l)
-		if m == nil {
-			continue
+	for _, p := range progressLines(lines) {
+		if p.at >= from.UnixMilli() && first < 0 {
+			first = p.n
 		}
-		n, _ := strconv.Atoi(m[1])
-		at, _ := strconv.ParseInt(m[2], 10, 64)
-		if at >= from.UnixMilli() && first < 0 {
-			first = n
-		}
-		if at <= to.UnixMilli() {
-			last = n
+		if p.at <= to.UnixMilli() {
+			last = p.n
 		}
 	}
 	return max(0, last-first)
