@@ -199,6 +199,8 @@ func TestPushReconnects(t *testing.T) {
 		b, err = second.Recv(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "two", string(b))
+		// The hook hears PipeAdded after the pipe is in use: wait for it.
+		pipes.WaitAdded(t, 2)
 		require.Equal(t, 2, pipes.Added(), "pipes ever added: got %d, want 2", pipes.Added())
 	})
 }

@@ -19,7 +19,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/spgo/sp"
 )
@@ -84,11 +83,7 @@ func (d *dialer) Dial(ctx context.Context) (sp.TransportConn, error) {
 	if l == nil {
 		return nil, fmt.Errorf("%w: nothing listens on %s", sp.ErrConnRefused, d.addr)
 	}
-	a2b := make(chan *sp.Message, 16)
-	b2a := make(chan *sp.Message, 16)
-	p := &pair{done: make(chan struct{})}
-	mine := &conn{pair: p, in: b2a, out: a2b, peer: l.proto, local: Addr(""), remote: d.addr}
-	theirs := &conn{pair: p, in: a2b, out: b2a, peer: d.proto, local: d.addr, remote: Addr("")}
+	mine, theirs := newConns(d.proto, l.proto, d.addr)
 	select {
 	case l.accept <- theirs:
 		return mine, nil
@@ -150,92 +145,4 @@ func (l *listener) Close() error {
 		close(l.done)
 	})
 	return nil
-}
-
-// pair is what the two ends of a connection share.
-type pair struct {
-	once sync.Once
-	done chan struct{}
-}
-
-type conn struct {
-	*pair
-	in, out       chan *sp.Message
-	peer          uint16
-	local, remote Addr
-}
-
-func (c *conn) Handshake(time.Time) error { return nil }
-func (c *conn) PeerProtocol() uint16      { return c.peer }
-func (c *conn) LocalAddr() net.Addr       { return c.local }
-func (c *conn) RemoteAddr() net.Addr      { return c.remote }
-func (c *conn) Flush() error              { return nil }
-
-func (c *conn) Close() error {
-	c.once.Do(func() { close(c.done) })
-	return nil
-}
-
-// Send hands m to the peer. The receiving protocol expects header and body
-// in one buffer, and may change it, so a header or a shared message costs a
-// copy; anything else moves as it is.
-func (c *conn) Send(m *sp.Message) error {
-	m = wireForm(m)
-	select {
-	case c.out <- m:
-		return nil
-	case <-c.done:
-		m.Free()
-		return sp.ErrClosed
-	}
-}
-
-// SendNow hands m to the peer if its channel has room, from the sender's
-// goroutine (the engine's direct path: an inproc pipe gains nothing from
-// its writer goroutine). It reports false, leaving m to the caller, when the
-// channel is full. Like Send, it must not run concurrently with Send: then
-// nobody else sends on the channel, and room seen stays room.
-func (c *conn) SendNow(m *sp.Message) (bool, error) {
-	if len(c.out) == cap(c.out) {
-		return false, nil
-	}
-	return true, c.Send(m)
-}
-
-// wireForm returns m as the receiving protocol expects it: header and body
-// in one buffer, which it may change, so a header or a shared message costs
-// a copy; anything else moves as it is.
-func wireForm(m *sp.Message) *sp.Message {
-	if len(m.Header) > 0 || m.Shared() {
-		f := sp.NewMessage(len(m.Header) + len(m.Body))
-		f.Body = append(append(f.Body, m.Header...), m.Body...)
-		m.Free()
-		m = f
-	}
-	m.SetPipe(nil)
-	return m
-}
-
-// Buffered reports whether a message is waiting, so that Recv returns at
-// once.
-func (c *conn) Buffered() bool { return len(c.in) > 0 }
-
-func (c *conn) Recv(max int) (*sp.Message, error) {
-	var m *sp.Message
-	select {
-	case m = <-c.in:
-	case <-c.done:
-		// Messages sent before the close are still delivered.
-		select {
-		case m = <-c.in:
-		default:
-			return nil, sp.ErrClosed
-		}
-	}
-	if max > 0 && len(m.Body) > max {
-		n := len(m.Body)
-		m.Free()
-		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", sp.ErrTooLarge, n, max)
-	}
-	return m, nil
 }
