@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -49,12 +50,13 @@ type Pipe struct {
 }
 
 // directSender is implemented by transport connections that can take a
-// message at once, in the sender's goroutine, without blocking and without
-// anything to gain from batching (inproc): a pipe with nothing queued skips
-// its writer goroutine. SendNow reports false, leaving m to the caller, when
-// it cannot take m without waiting.
+// message at once, in the sender's goroutine, without blocking (inproc, and
+// the stream transports while a connection is idle): a pipe with nothing
+// queued then skips its writer goroutine. SendNow reports !taken, leaving m
+// to the caller, when it cannot take m so; !flushed when it kept part of m
+// for the next Flush, which the writer must then make.
 type directSender interface {
-	SendNow(m *sp.Message) (bool, error)
+	SendNow(m *sp.Message) (taken, flushed bool, err error)
 }
 
 // maxBatch is the most messages a reader gathers before queueing them.
@@ -152,7 +154,7 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 		return false
 	}
 	size := uint64(len(m.Header) + len(m.Body))
-	taken, err := p.now.SendNow(m)
+	taken, flushed, err := p.now.SendNow(m)
 	p.wmu.Unlock()
 	switch {
 	case !taken:
@@ -162,6 +164,9 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 	default:
 		p.traffic.msgsSent.Add(1)
 		p.traffic.bytesSent.Add(size)
+		if !flushed {
+			p.sendq.Kick() // the writer flushes the rest
+		}
 	}
 	return true
 }
@@ -228,6 +233,11 @@ func (p *Pipe) flush() {
 	p.sock.RecvQ.PutBatch(p.batch, p.closed)
 	clear(p.batch)
 	p.batch = p.batch[:0]
+	if p.sock.RecvQ.Woke() {
+		// Let the receiver run first, on this thread, while it is hot:
+		// reading on (which finds nothing yet, as a rule) can wait.
+		runtime.Gosched()
+	}
 }
 
 func (p *Pipe) writer() {
@@ -256,7 +266,7 @@ func quiet(err error) bool {
 func (p *Pipe) writeBatch(batch *[]*sp.Message) error {
 	*batch = p.sendq.GetAll((*batch)[:0])
 	if len(*batch) == 0 {
-		return nil
+		return p.conn.Flush() // what a direct send left, if anything
 	}
 	p.sock.Room.Broadcast()
 	var bytes uint64

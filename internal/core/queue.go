@@ -23,6 +23,7 @@ type Queue struct {
 	closed   bool
 	getters  int           // goroutines waiting (or about to) for a message
 	putters  int           // goroutines waiting (or about to) for room
+	woke     bool          // the last PutBatch woke a getter (see Woke)
 	notEmpty chan struct{} // a token: "maybe not empty"
 	notFull  chan struct{} // a token: "maybe not full"
 	done     chan struct{} // closed by Close
@@ -98,6 +99,7 @@ func (q *Queue) putLocked(m *sp.Message) bool {
 	q.n++
 	if q.getters > 0 {
 		signal(q.notEmpty)
+		q.woke = true
 	}
 	if q.putters > 0 && q.n < q.limit {
 		signal(q.notFull) // pass the turn on: room is left
@@ -146,6 +148,7 @@ func (q *Queue) Put(ctx context.Context, m *sp.Message, dl *Deadline, cancel <-c
 // the queue or cancel closes) it frees the messages it did not queue.
 func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) error {
 	q.mu.Lock()
+	q.woke = false
 	for {
 		for len(ms) > 0 && q.putLocked(ms[0]) {
 			ms = ms[1:]
@@ -176,6 +179,14 @@ func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) error {
 			return sp.ErrClosed
 		}
 	}
+}
+
+// Woke reports whether the last PutBatch woke a goroutine waiting for a
+// message. It is meant for a queue's one batch producer.
+func (q *Queue) Woke() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.woke
 }
 
 func freeAll(ms []*sp.Message) {
@@ -295,6 +306,9 @@ func (q *Queue) Wait(cancel <-chan struct{}) bool {
 	q.mu.Unlock()
 	return ok
 }
+
+// Kick wakes the consumer waiting in Wait, with or without a message.
+func (q *Queue) Kick() { signal(q.notEmpty) }
 
 // Close closes the queue, frees the messages in it and wakes every waiter.
 // It is idempotent.
