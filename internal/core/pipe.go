@@ -50,13 +50,13 @@ type Pipe struct {
 }
 
 // directSender is implemented by transport connections that can take a
-// message at once, in the sender's goroutine, without blocking (inproc, and
-// the stream transports while a connection is idle): a pipe with nothing
-// queued then skips its writer goroutine. SendNow reports !taken, leaving m
-// to the caller, when it cannot take m so; !flushed when it kept part of m
-// for the next Flush, which the writer must then make.
+// message at once, in the sender's goroutine, without blocking and without
+// anything to gain from batching (inproc): a pipe with nothing queued skips
+// its writer goroutine. SendNow reports false, leaving m to the caller, when
+// it cannot take m without waiting. (Over tcp and ipc a non-blocking writev
+// from the sender was tried: no faster, and it cost streaming throughput.)
 type directSender interface {
-	SendNow(m *sp.Message) (taken, flushed bool, err error)
+	SendNow(m *sp.Message) (bool, error)
 }
 
 // maxBatch is the most messages a reader gathers before queueing them.
@@ -154,7 +154,7 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 		return false
 	}
 	size := uint64(len(m.Header) + len(m.Body))
-	taken, flushed, err := p.now.SendNow(m)
+	taken, err := p.now.SendNow(m)
 	p.wmu.Unlock()
 	switch {
 	case !taken:
@@ -164,9 +164,6 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 	default:
 		p.traffic.msgsSent.Add(1)
 		p.traffic.bytesSent.Add(size)
-		if !flushed {
-			p.sendq.Kick() // the writer flushes the rest
-		}
 	}
 	return true
 }
@@ -266,7 +263,7 @@ func quiet(err error) bool {
 func (p *Pipe) writeBatch(batch *[]*sp.Message) error {
 	*batch = p.sendq.GetAll((*batch)[:0])
 	if len(*batch) == 0 {
-		return p.conn.Flush() // what a direct send left, if anything
+		return nil
 	}
 	p.sock.Room.Broadcast()
 	var bytes uint64

@@ -307,9 +307,6 @@ func (q *Queue) Wait(cancel <-chan struct{}) bool {
 	return ok
 }
 
-// Kick wakes the consumer waiting in Wait, with or without a message.
-func (q *Queue) Kick() { signal(q.notEmpty) }
-
 // Close closes the queue, frees the messages in it and wakes every waiter.
 // It is idempotent.
 func (q *Queue) Close() {

@@ -36,14 +36,6 @@ type Conn struct {
 	peer  uint16
 	pre   [9]byte
 	r     reader
-
-	// SendNow's state (see sendnow.go); lastWrite is when the last write
-	// ended, read and written only by the goroutine writing.
-	wraw       syscall.RawConn // nil without a descriptor
-	now        nowState
-	rest       rest
-	writeNowFn func(fd uintptr) bool
-	lastWrite  time.Duration
 }
 
 // New returns a connection that will speak protocol proto over c; ipc selects
@@ -51,10 +43,6 @@ type Conn struct {
 func New(c net.Conn, proto uint16, ipc bool) *Conn {
 	conn := &Conn{c: c, ipc: ipc, proto: proto}
 	conn.r.init(c)
-	if conn.r.raw != nil {
-		conn.wraw = conn.r.raw
-		conn.writeNowFn = conn.writeNow
-	}
 	return conn
 }
 
@@ -91,10 +79,6 @@ func (c *Conn) PeerProtocol() uint16 { return c.peer }
 
 // Send implements sp.TransportConn.
 func (c *Conn) Send(m *sp.Message) error {
-	if err := c.writeRest(); err != nil {
-		m.Free()
-		return err
-	}
 	pre := wire.AppendFrameHeader(c.pre[:0], c.ipc, len(m.Header)+len(m.Body))
 	if c.w == nil {
 		c.w = writers.Get().(*bufio.Writer)
@@ -110,18 +94,13 @@ func (c *Conn) Send(m *sp.Message) error {
 // Flush implements sp.TransportConn.
 // Flush writes out the batch and gives the write buffer back to the pool.
 func (c *Conn) Flush() error {
-	if err := c.writeRest(); err != nil {
-		return err
-	}
 	if c.w == nil {
-		c.lastWrite = monoNow()
 		return nil
 	}
 	err := c.w.Flush()
 	c.w.Reset(nil)
 	writers.Put(c.w)
 	c.w = nil
-	c.lastWrite = monoNow()
 	return err
 }
 

@@ -108,14 +108,14 @@ func (c *conn) Flush() error {
 // to the caller, when the channel is full. Like Send, it must not run
 // concurrently with Send or Flush: then nobody else sends on the channel,
 // and room seen stays room.
-func (c *conn) SendNow(m *sp.Message) (taken, flushed bool, err error) {
+func (c *conn) SendNow(m *sp.Message) (bool, error) {
 	if c.pend != nil || len(c.out) == cap(c.out) {
-		return false, false, nil
+		return false, nil
 	}
 	if err := c.Send(m); err != nil {
-		return true, true, err
+		return true, err
 	}
-	return true, true, c.Flush()
+	return true, c.Flush()
 }
 
 // wireForm returns m as the receiving protocol expects it: header and body
