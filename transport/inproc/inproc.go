@@ -1,9 +1,11 @@
 // Package inproc implements the inproc:// transport: SP between sockets of
-// one process, with no bytes at all. Messages move by reference, so a body
-// is not copied, with two exceptions: a message with a protocol header is
-// flattened into one buffer first, as the receiving protocol expects, and a
-// message shared among several pipes (a publisher's, say) is copied, since
-// the receiver owns what it receives.
+// one process, with no bytes at all. Messages move by reference, in small
+// batches, so a body is not copied, with two exceptions: a message with a
+// protocol header is flattened into one buffer first, as the receiving
+// protocol expects (in place when the body's buffer has room in front,
+// which it has for small messages), and a message shared among several
+// pipes (a publisher's, say) is copied, since the receiver owns what it
+// receives.
 //
 // Addresses are inproc://name, any non-empty name. A dialer may start
 // before the listener exists: it fails with sp.ErrConnRefused and retries
