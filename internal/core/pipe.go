@@ -259,28 +259,40 @@ func quiet(err error) bool {
 		errors.Is(err, net.ErrClosed)
 }
 
-// writeBatch writes every queued message and flushes, under wmu.
+// writeBatch writes every queued message and flushes, under wmu. Messages
+// queued while it writes join the batch, up to maxBatchBytes, so that a
+// sender that keeps the queue from running dry gets fewer, larger writes;
+// the flush comes as soon as the queue is found empty.
 func (p *Pipe) writeBatch(batch *[]*sp.Message) error {
-	*batch = p.sendq.GetAll((*batch)[:0])
-	if len(*batch) == 0 {
-		return nil
-	}
-	p.sock.Room.Broadcast()
-	var bytes uint64
-	for i, m := range *batch {
-		(*batch)[i] = nil
-		bytes += uint64(len(m.Header) + len(m.Body))
-		if err := p.conn.Send(m); err != nil {
-			for _, m := range (*batch)[i+1:] {
-				m.Free()
-			}
-			return err
+	var msgs, bytes uint64
+	for bytes < maxBatchBytes {
+		*batch = p.sendq.GetAll((*batch)[:0])
+		if len(*batch) == 0 {
+			break
 		}
+		p.sock.Room.Broadcast()
+		for i, m := range *batch {
+			(*batch)[i] = nil
+			bytes += uint64(len(m.Header) + len(m.Body))
+			if err := p.conn.Send(m); err != nil {
+				for _, m := range (*batch)[i+1:] {
+					m.Free()
+				}
+				return err
+			}
+		}
+		msgs += uint64(len(*batch))
+	}
+	if msgs == 0 {
+		return nil
 	}
 	if err := p.conn.Flush(); err != nil {
 		return err
 	}
-	p.traffic.msgsSent.Add(uint64(len(*batch)))
+	p.traffic.msgsSent.Add(msgs)
 	p.traffic.bytesSent.Add(bytes)
 	return nil
 }
+
+// maxBatchBytes is about the most a writer gathers before it flushes.
+const maxBatchBytes = 64 << 10
