@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,7 +40,43 @@ func TestMain(m *testing.M) {
 	if !set {
 		_ = flag.Set("test.parallel", "12")
 	}
+	removeStale()
 	leaktest.VerifyTestMain(m)
+}
+
+// nsPrefix starts the name of every namespace the tests make:
+// spf-<pid>-<random><a|b|m>.
+const nsPrefix = "spf-"
+
+// removeStale deletes the namespaces left by earlier runs whose process has
+// gone (killed by a timeout, say, before its clean-ups ran). Those of live
+// processes, such as another run of this package, are left alone.
+func removeStale() {
+	if os.Geteuid() != 0 {
+		return
+	}
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		rest, ok := strings.CutPrefix(name, nsPrefix)
+		if !ok {
+			continue
+		}
+		pid, _, ok := strings.Cut(rest, "-")
+		if !ok {
+			continue
+		}
+		if _, err := strconv.Atoi(pid); err != nil {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + pid); err == nil {
+			continue // its process lives
+		}
+		_ = exec.Command("ip", "netns", "del", name).Run()
+	}
 }
 
 // unavailable skips the test, or fails it when CI=true and running as root,
@@ -138,7 +175,10 @@ func newLink(t *testing.T, impair bool) *link {
 	var r [3]byte
 	_, _ = rand.Read(r[:])
 	id := hex.EncodeToString(r[:])
-	l := &link{a: "spf-" + id + "a", b: "spf-" + id + "b", va: "spa" + id, vb: "spb" + id}
+	// Namespace names carry this process's id, so that a later run can tell
+	// the leftovers of a killed one (removeStale).
+	ns := nsPrefix + strconv.Itoa(os.Getpid()) + "-" + id
+	l := &link{a: ns + "a", b: ns + "b", va: "spa" + id, vb: "spb" + id}
 	addNetns(t, l.a)
 	addNetns(t, l.b)
 	relayed := false
@@ -158,7 +198,7 @@ func newLink(t *testing.T, impair bool) *link {
 	net := fmt.Sprintf("10.%d.%d", 100+r[0]%100, r[1])
 	l.farIP = net + ".2"
 	if relayed {
-		m, ma, mb := "spf-"+id+"m", "sma"+id, "smb"+id
+		m, ma, mb := ns+"m", "sma"+id, "smb"+id
 		addNetns(t, m)
 		must(t, "ip", "-n", l.a, "link", "add", l.va, "type", "veth", "peer", "name", ma, "netns", m)
 		must(t, "ip", "-n", l.b, "link", "add", l.vb, "type", "veth", "peer", "name", mb, "netns", m)
