@@ -227,10 +227,10 @@ func (p *Pipe) flush() {
 	if len(p.batch) == 0 {
 		return
 	}
-	p.sock.RecvQ.PutBatch(p.batch, p.closed)
+	woke, _ := p.sock.RecvQ.PutBatch(p.batch, p.closed)
 	clear(p.batch)
 	p.batch = p.batch[:0]
-	if p.sock.RecvQ.Woke() {
+	if woke {
 		// Let the receiver run first, on this thread, while it is hot:
 		// reading on (which finds nothing yet, as a rule) can wait.
 		runtime.Gosched()

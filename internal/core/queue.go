@@ -23,7 +23,6 @@ type Queue struct {
 	closed   bool
 	getters  int           // goroutines waiting (or about to) for a message
 	putters  int           // goroutines waiting (or about to) for room
-	woke     bool          // the last PutBatch woke a getter (see Woke)
 	notEmpty chan struct{} // a token: "maybe not empty"
 	notFull  chan struct{} // a token: "maybe not full"
 	done     chan struct{} // closed by Close
@@ -85,26 +84,27 @@ func (q *Queue) Len() int {
 // caller still owns m.
 func (q *Queue) TryPut(m *sp.Message) bool {
 	q.mu.Lock()
-	ok := q.putLocked(m)
+	ok, _ := q.putLocked(m)
 	q.mu.Unlock()
 	return ok
 }
 
-// putLocked queues m if it can, waking a getter; under mu.
-func (q *Queue) putLocked(m *sp.Message) bool {
+// putLocked queues m if it can, and reports whether it did and whether a
+// getter was waiting (and is now woken); under mu.
+func (q *Queue) putLocked(m *sp.Message) (ok, woke bool) {
 	if q.closed || q.n >= q.limit {
-		return false
+		return false, false
 	}
 	q.ring[(q.head+q.n)&(len(q.ring)-1)] = m
 	q.n++
 	if q.getters > 0 {
 		signal(q.notEmpty)
-		q.woke = true
+		woke = true
 	}
 	if q.putters > 0 && q.n < q.limit {
 		signal(q.notFull) // pass the turn on: room is left
 	}
-	return true
+	return true, woke
 }
 
 // Put queues m, waiting for room. On error the caller still owns m. It
@@ -112,7 +112,7 @@ func (q *Queue) putLocked(m *sp.Message) bool {
 func (q *Queue) Put(ctx context.Context, m *sp.Message, dl *Deadline, cancel <-chan struct{}) error {
 	q.mu.Lock()
 	for {
-		if q.putLocked(m) {
+		if ok, _ := q.putLocked(m); ok {
 			q.mu.Unlock()
 			return nil
 		}
@@ -144,22 +144,27 @@ func (q *Queue) Put(ctx context.Context, m *sp.Message, dl *Deadline, cancel <-c
 }
 
 // PutBatch queues every message of ms in order, taking the lock once for as
-// many as fit and waiting for room for the rest. On error (sp.ErrClosed when
-// the queue or cancel closes) it frees the messages it did not queue.
-func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) error {
+// many as fit and waiting for room for the rest. It reports whether it woke
+// a goroutine waiting for a message. On error (sp.ErrClosed when the queue
+// or cancel closes) it frees the messages it did not queue.
+func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, err error) {
 	q.mu.Lock()
-	q.woke = false
 	for {
-		for len(ms) > 0 && q.putLocked(ms[0]) {
+		for len(ms) > 0 {
+			ok, w := q.putLocked(ms[0])
+			if !ok {
+				break
+			}
+			woke = woke || w
 			ms = ms[1:]
 		}
 		if len(ms) == 0 || q.closed {
 			q.mu.Unlock()
 			if len(ms) > 0 {
 				freeAll(ms)
-				return sp.ErrClosed
+				return woke, sp.ErrClosed
 			}
-			return nil
+			return woke, nil
 		}
 		q.putters++
 		q.mu.Unlock()
@@ -176,17 +181,9 @@ func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) error {
 		if closed {
 			q.mu.Unlock()
 			freeAll(ms)
-			return sp.ErrClosed
+			return woke, sp.ErrClosed
 		}
 	}
-}
-
-// Woke reports whether the last PutBatch woke a goroutine waiting for a
-// message. It is meant for a queue's one batch producer.
-func (q *Queue) Woke() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.woke
 }
 
 func freeAll(ms []*sp.Message) {

@@ -55,7 +55,7 @@ func TestQueueManyPuttersAndGetters(t *testing.T) {
 					for i := 0; i < each; {
 						if p%2 == 0 && i+3 <= each { // batches of three
 							batch := []*sp.Message{numbered(p*each + i), numbered(p*each + i + 1), numbered(p*each + i + 2)}
-							if err := q.PutBatch(batch, nil); err != nil {
+							if _, err := q.PutBatch(batch, nil); err != nil {
 								panic(err)
 							}
 							i += 3
@@ -178,7 +178,8 @@ func putWait(q *Queue, ctx context.Context, cancel chan struct{}) error {
 }
 
 func batchWait(q *Queue, _ context.Context, cancel chan struct{}) error {
-	return q.PutBatch([]*sp.Message{numbered(1), numbered(2)}, cancel)
+	_, err := q.PutBatch([]*sp.Message{numbered(1), numbered(2)}, cancel)
+	return err
 }
 
 // TestQueueWaitWakesWriter checks the single-consumer Wait: it returns true
@@ -249,7 +250,8 @@ func TestQueueWakesEveryWaiter(t *testing.T) {
 		for i := range batch {
 			batch[i] = numbered(i)
 		}
-		require.NoError(t, q.PutBatch(batch, nil))
+		_, err := q.PutBatch(batch, nil)
+		require.NoError(t, err)
 		for i := range n {
 			select {
 			case m := <-got:
