@@ -271,3 +271,41 @@ func putWait2(q *Queue, i int) error {
 	}
 	return err
 }
+
+func TestQueuePutBatchReportsWake(t *testing.T) {
+	q := NewQueue(8)
+	defer q.Close()
+	woke, err := q.PutBatch([]*sp.Message{numbered(0)}, nil)
+	require.NoError(t, err)
+	require.False(t, woke, "got woke true with nobody waiting, want false")
+	q.TryGet().Free()
+
+	got := make(chan *sp.Message, 1)
+	go func() {
+		m, err := q.Get(context.Background(), nil, nil)
+		if err == nil {
+			got <- m
+		}
+	}()
+	sptestEventually(t, func() bool {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return q.getters == 1
+	})
+	woke, err = q.PutBatch([]*sp.Message{numbered(1)}, nil)
+	require.NoError(t, err)
+	require.True(t, woke, "got woke false with a getter waiting, want true")
+	(<-got).Free()
+}
+
+// sptestEventually polls f until it holds, failing after 5 s.
+func sptestEventually(t *testing.T, f func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !f() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
