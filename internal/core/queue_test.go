@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/sptest"
 )
 
 func numbered(i int) *sp.Message {
@@ -287,7 +288,7 @@ func TestQueuePutBatchReportsWake(t *testing.T) {
 			got <- m
 		}
 	}()
-	sptestEventually(t, func() bool {
+	sptest.Eventually(t, "a getter waiting", func() bool {
 		q.mu.Lock()
 		defer q.mu.Unlock()
 		return q.getters == 1
@@ -296,16 +297,4 @@ func TestQueuePutBatchReportsWake(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, woke, "got woke false with a getter waiting, want true")
 	(<-got).Free()
-}
-
-// sptestEventually polls f until it holds, failing after 5 s.
-func sptestEventually(t *testing.T, f func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !f() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in 5 s")
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
