@@ -96,44 +96,7 @@ func TestPairTooLargeClosesPipe(t *testing.T) {
 
 // Pair v0 has one peer: a second one is refused while the first lasts, and
 // takes its place once the first leaves.
-func TestPairRefusesSecondPeer(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		b := sptest.New(t, pair.NewSocket)
-		first, second := sptest.New(t, pair.NewSocket), sptest.New(t, pair.NewSocket)
-		bPipes := sptest.CountPipes(b, nil)
-		secondPipes := sptest.CountPipes(second, nil)
-		addr := sptest.Listen(t, b, tr.Addr(t))
-		sptest.Dial(t, first, addr)
-		bPipes.WaitLive(t, 1)
-
-		require.NoError(t, second.Dial(addr, sp.With(sp.ReconnectMin, 5*time.Millisecond),
-			sp.With(sp.ReconnectMax, 20*time.Millisecond)))
-		// The second peer's side completes the handshake, then b closes it.
-		secondPipes.Wait(t, "the second peer to be refused", func(live, added int) bool {
-			return added >= 1 && live == 0
-		})
-		require.Equal(t, 1, bPipes.Added(), "b accepted a second peer")
-
-		ctx := sptest.Ctx(t)
-		require.NoError(t, b.Send(ctx, []byte("to first")))
-		got, err := first.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "to first", string(got))
-
-		require.NoError(t, first.Close())
-		bPipes.Wait(t, "the second peer to take over", func(live, added int) bool {
-			return live == 1 && added == 2
-		})
-		require.NoError(t, b.Send(ctx, []byte("to second")))
-		got, err = second.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "to second", string(got))
-		require.NoError(t, second.Send(ctx, []byte("from second")))
-		got, err = b.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "from second", string(got))
-	})
-}
+func TestPairRefusesSecondPeer(t *testing.T) { sptest.RefusesSecondPeer(t, pair.NewSocket) }
 
 // A pair socket only speaks to pair v0 peers.
 func TestPairRejectsOtherProtocol(t *testing.T) {

@@ -136,38 +136,9 @@ func TestPair1RawHops(t *testing.T) {
 	})
 }
 
-// Monogamous pair1 refuses a second peer while the first lasts.
-func TestPair1RefusesSecondPeer(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		b := sptest.New(t, pair1.NewSocket)
-		first, second := sptest.New(t, pair1.NewSocket), sptest.New(t, pair1.NewSocket)
-		bPipes := sptest.CountPipes(b, nil)
-		secondPipes := sptest.CountPipes(second, nil)
-		addr := sptest.Listen(t, b, tr.Addr(t))
-		sptest.Dial(t, first, addr)
-		bPipes.WaitLive(t, 1)
-		require.NoError(t, second.Dial(addr, sp.With(sp.ReconnectMin, 5*time.Millisecond),
-			sp.With(sp.ReconnectMax, 20*time.Millisecond)))
-		secondPipes.Wait(t, "the second peer to be refused", func(live, added int) bool {
-			return added >= 1 && live == 0
-		})
-		require.Equal(t, 1, bPipes.Added(), "b accepted a second peer")
-		ctx := sptest.Ctx(t)
-		require.NoError(t, b.Send(ctx, []byte("to first")))
-		got, err := first.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "to first", string(got))
-
-		require.NoError(t, first.Close())
-		bPipes.Wait(t, "the second peer to take over", func(live, added int) bool {
-			return live == 1 && added == 2
-		})
-		require.NoError(t, b.Send(ctx, []byte("to second")))
-		got, err = second.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "to second", string(got))
-	})
-}
+// Monogamous pair1 refuses a second peer while the first lasts, which
+// takes its place once the first leaves.
+func TestPair1RefusesSecondPeer(t *testing.T) { sptest.RefusesSecondPeer(t, pair1.NewSocket) }
 
 // pair1 speaks only to pair1: pair v0 is another protocol.
 func TestPair1RejectsPairV0(t *testing.T) {

@@ -1,0 +1,52 @@
+package sptest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/spgo/sp"
+)
+
+// RefusesSecondPeer checks a one-peer protocol (pair, monogamous pair1)
+// over every transport: a second peer is refused while the first lasts,
+// takes its place once the first leaves, and then talks both ways.
+func RefusesSecondPeer(t *testing.T, newSocket func() (sp.Socket, error)) {
+	Transports(t, func(t *testing.T, tr Transport) {
+		b := New(t, newSocket)
+		first, second := New(t, newSocket), New(t, newSocket)
+		bPipes := CountPipes(b, nil)
+		secondPipes := CountPipes(second, nil)
+		addr := Listen(t, b, tr.Addr(t))
+		Dial(t, first, addr)
+		bPipes.WaitLive(t, 1)
+
+		require.NoError(t, second.Dial(addr, sp.With(sp.ReconnectMin, 5*time.Millisecond),
+			sp.With(sp.ReconnectMax, 20*time.Millisecond)))
+		// The second peer's side completes the handshake, then b closes it.
+		secondPipes.Wait(t, "the second peer to be refused", func(live, added int) bool {
+			return added >= 1 && live == 0
+		})
+		require.Equal(t, 1, bPipes.Added(), "b accepted a second peer")
+
+		ctx := Ctx(t)
+		require.NoError(t, b.Send(ctx, []byte("to first")))
+		got, err := first.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "to first", string(got))
+
+		require.NoError(t, first.Close())
+		bPipes.Wait(t, "the second peer to take over", func(live, added int) bool {
+			return live == 1 && added == 2
+		})
+		require.NoError(t, b.Send(ctx, []byte("to second")))
+		got, err = second.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "to second", string(got))
+		require.NoError(t, second.Send(ctx, []byte("from second")))
+		got, err = b.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "from second", string(got))
+	})
+}
