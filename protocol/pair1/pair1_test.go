@@ -136,7 +136,7 @@ func TestPair1RawHops(t *testing.T) {
 	})
 }
 
-// Monogamous pair1 refuses a second peer while the first lasts, which
+// Monogamous pair1 refuses a second peer while the first lasts; the second
 // takes its place once the first leaves.
 func TestPair1RefusesSecondPeer(t *testing.T) { sptest.RefusesSecondPeer(t, pair1.NewSocket) }
 
