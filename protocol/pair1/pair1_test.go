@@ -163,19 +163,7 @@ func TestPair1CloseWhileBlocked(t *testing.T) {
 		{"raw-recv", pair1.NewRawSocket, func(s sp.Socket) error { _, err := s.Recv(context.Background()); return err }},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := sptest.New(t, tc.new)
-			sptest.Listen(t, s, sptest.InprocAddr())
-			errc := make(chan error, 1)
-			go func() { errc <- tc.op(s) }()
-			require.NoError(t, s.Close())
-			select {
-			case err := <-errc:
-				require.ErrorIs(t, err, sp.ErrClosed, "got %v, want ErrClosed", err)
-			case <-time.After(sptest.Timeout):
-				t.Fatalf("still blocked %v after Close", sptest.Timeout)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { sptest.CloseUnblocks(t, tc.new, tc.op) })
 	}
 }
 

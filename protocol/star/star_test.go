@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/sptest"
@@ -209,17 +208,10 @@ func TestStarCloseWhileBlocked(t *testing.T) {
 		new  ctor
 	}{{"cooked", star.NewSocket}, {"raw", star.NewRawSocket}} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := sptest.New(t, tc.new)
-			sptest.Listen(t, s, sptest.InprocAddr())
-			errc := make(chan error, 1)
-			go func() { _, err := s.Recv(context.Background()); errc <- err }()
-			require.NoError(t, s.Close())
-			select {
-			case err := <-errc:
-				require.ErrorIs(t, err, sp.ErrClosed, "Recv: got %v, want ErrClosed", err)
-			case <-time.After(sptest.Timeout):
-				t.Fatalf("Recv still blocked %v after Close", sptest.Timeout)
-			}
+			s := sptest.CloseUnblocks(t, tc.new, func(s sp.Socket) error {
+				_, err := s.Recv(context.Background())
+				return err
+			})
 			err := s.Send(context.Background(), []byte("x"))
 			require.ErrorIs(t, err, sp.ErrClosed, "Send after Close: got %v, want ErrClosed", err)
 		})

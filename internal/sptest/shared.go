@@ -50,3 +50,25 @@ func RefusesSecondPeer(t *testing.T, newSocket func() (sp.Socket, error)) {
 		require.Equal(t, "from second", string(got))
 	})
 }
+
+// CloseUnblocks makes a socket with newSocket, listening over inproc,
+// starts op on it (a call that blocks: Recv with nothing to receive, Send
+// with no peer), closes the socket, and checks that op returns
+// sp.ErrClosed within Timeout. The socket is returned, closed.
+func CloseUnblocks(t *testing.T, newSocket func() (sp.Socket, error), op func(sp.Socket) error) sp.Socket {
+	t.Helper()
+	s := New(t, newSocket)
+	Listen(t, s, InprocAddr())
+	errc := make(chan error, 1)
+	go func() { errc <- op(s) }()
+	require.NoError(t, s.Close())
+	timer := time.NewTimer(Timeout)
+	defer timer.Stop()
+	select {
+	case err := <-errc:
+		require.ErrorIs(t, err, sp.ErrClosed, "got %v, want ErrClosed", err)
+	case <-timer.C:
+		t.Fatalf("still blocked %v after Close", Timeout)
+	}
+	return s
+}
