@@ -62,6 +62,21 @@ type TransportListener interface {
 // OptionGetter; Pipe.OptionValue asks it. The engine calls Handshake once, then
 // Recv from one goroutine and Send and Flush from another; Close may be
 // called at any time from any goroutine and unblocks the others.
+//
+// Two more methods, when a connection has them, make the engine faster:
+//
+//	Buffered() bool
+//
+// reports, from Recv's goroutine, whether a whole message is already at
+// hand, so that Recv would return at once: the engine then gathers what it
+// delivers and queues it together. And
+//
+//	SendNow(m *Message) (taken bool, err error)
+//
+// takes m at once without blocking, or reports false and leaves m to the
+// caller; the engine calls it instead of Send, from a sending goroutine,
+// when nothing is queued before m and no Send or Flush is running, for a
+// connection that gains nothing from batching its writes (inproc does).
 type TransportConn interface {
 	// Handshake exchanges protocol ids with the peer, giving up at the
 	// deadline. It does not judge the peer's protocol; the engine does.

@@ -1,5 +1,5 @@
 // Package stream is the SP mapping over a byte stream, shared by the tcp,
-// ipc and (later) tls transports: the 8-byte handshake, then length-prefixed
+// ipc and tls transports: the 8-byte handshake, then length-prefixed
 // frames (with a type byte before each length over ipc).
 package stream
 
