@@ -222,3 +222,28 @@ func TestReaderHandshakeBytesKept(t *testing.T) {
 	require.Equal(t, "first", string(m.Body))
 	m.Free()
 }
+
+// TestFrameBuffered checks the engine's question "is a whole frame at
+// hand?" at every point of a stream of two frames.
+func TestFrameBuffered(t *testing.T) {
+	for _, ipc := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ipc=%v", ipc), func(t *testing.T) {
+			one := frame(ipc, []byte("first"))
+			two := frame(ipc, []byte("second"))
+			stream := append(append([]byte(nil), one...), two...)
+			for cut := 0; cut <= len(stream); cut++ {
+				rd := frameReader(bytes.NewReader(nil))
+				rd.w = copy(rd.buf, stream[:cut])
+				want := cut >= len(one)
+				require.Equalf(t, want, rd.frameBuffered(ipc), "%d bytes buffered: got %v, want %v", cut, !want, want)
+			}
+			// A malformed ipc prefix counts as at hand: readFrame fails at once.
+			if ipc {
+				rd := frameReader(bytes.NewReader(nil))
+				bad := append([]byte{0x02}, one[1:]...)
+				rd.w = copy(rd.buf, bad)
+				require.True(t, rd.frameBuffered(ipc), "got a malformed prefix not at hand, want at hand")
+			}
+		})
+	}
+}
