@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,7 +56,8 @@ var scenarios = []scenario{
 	{"pair0", true, args("--pair0", "--listen", "URL", "--data", "hi", "--interval", "1", "--count", "2", "--quoted"),
 		args("--pair0", "--dial", "URL", "--async", "--data", "yo", "--quoted", "--recv-timeout", "3")},
 	{"bus", true, args("--bus", "--listen", "URL", "--data", "b1", "--interval", "1", "--count", "2", "--quoted"),
-		args("--bus", "--dial", "URL", "--async", "--data", "b2", "--quoted", "--recv-timeout", "3")},
+		// Not --async: nng's bus drops what is sent before its pipe is up.
+		args("--bus", "--dial", "URL", "--data", "b2", "--quoted", "--recv-timeout", "3")},
 	{"surveyor", true, args("--surveyor", "--listen", "URL", "--data", "q", "--delay", "1", "--quoted"),
 		args("--respondent", "--dial", "URL", "--async", "--data", "ans", "--count", "1", "--quoted")},
 	{"respondent", false, args("--respondent", "--dial", "URL", "--data", "ans", "--count", "1", "--raw"),
@@ -92,7 +95,7 @@ func side(t *testing.T, tool string, sc scenario, url string) (result, string) {
 		}
 	}()
 	if sc.toolListens {
-		time.Sleep(300 * time.Millisecond)
+		waitListening(t, url)
 		startPeer()
 	}
 	var got result
@@ -106,6 +109,56 @@ func side(t *testing.T, tool string, sc scenario, url string) (result, string) {
 	}
 	_ = peer.Wait(4 * time.Second) // peers that never end are killed
 	return got, string(peer.Stdout())
+}
+
+// waitListening waits until something listens on url, without connecting
+// to it (a probe connection would be a peer to the tool): a tcp port in
+// LISTEN state in /proc/net/tcp{,6}, an ipc socket file. Where it cannot
+// tell, it waits 300 ms.
+func waitListening(t *testing.T, url string) {
+	t.Helper()
+	listening := func() (ok, known bool) {
+		if path, isIPC := strings.CutPrefix(url, "ipc://"); isIPC {
+			_, err := os.Stat(path)
+			return err == nil, true
+		}
+		_, port, err := net.SplitHostPort(strings.TrimPrefix(url, "tcp://"))
+		if err != nil {
+			return false, false
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			return false, false
+		}
+		want := fmt.Sprintf(":%04X ", n)
+		for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return false, false
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				fields := strings.Fields(line)
+				// local_address is field 1, st is field 3 (0A: LISTEN).
+				if len(fields) > 3 && strings.HasSuffix(fields[1]+" ", want) && fields[3] == "0A" {
+					return true, true
+				}
+			}
+		}
+		return false, true
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		ok, known := listening()
+		if !known {
+			time.Sleep(300 * time.Millisecond)
+			return
+		}
+		if ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens on %s after 10 s", url)
 }
 
 // runNngcatNoFatal runs nngcat from any goroutine (path is its path).
