@@ -11,8 +11,9 @@ var timerPool sync.Pool
 // the call actually blocks, so calls that complete at once cost nothing.
 // A Deadline is not safe for concurrent use.
 type Deadline struct {
-	d time.Duration
-	t *time.Timer
+	d   time.Duration
+	t   *time.Timer
+	end time.Time // when it passes, once At or C has fixed it
 }
 
 // NewDeadline returns a deadline d from the first call to C; d <= 0 means
@@ -26,14 +27,27 @@ func (dl *Deadline) C() <-chan time.Time {
 		return nil
 	}
 	if dl.t == nil {
+		d := time.Until(dl.At())
 		if v := timerPool.Get(); v != nil {
 			dl.t = v.(*time.Timer)
-			dl.t.Reset(dl.d)
+			dl.t.Reset(d)
 		} else {
-			dl.t = time.NewTimer(dl.d)
+			dl.t = time.NewTimer(d)
 		}
 	}
 	return dl.t.C
+}
+
+// At returns when the deadline passes, counting from its first call (or
+// C's), or the zero time when there is no deadline.
+func (dl *Deadline) At() time.Time {
+	if dl == nil || dl.d <= 0 {
+		return time.Time{}
+	}
+	if dl.end.IsZero() {
+		dl.end = time.Now().Add(dl.d)
+	}
+	return dl.end
 }
 
 // Stop releases the timer, if one was started.

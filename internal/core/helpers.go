@@ -10,7 +10,8 @@ import (
 )
 
 // Deliver queues m, received on p, for Recv. Protocols call it from
-// Received only (on p's reader goroutine). The reader gathers what it
+// Received only (on p's reader goroutine, or on a receiver's that reads p:
+// see Socket.ReadsInRecv). The reader gathers what it
 // delivers while whole frames are already buffered and queues them together
 // (one lock, one wake-up of the receiver); it waits for room, which pushes
 // back on the peer, and frees what it holds if p closes first.
@@ -26,7 +27,29 @@ func (s *Socket) RecvQueued(ctx context.Context, timeout time.Duration) (*sp.Mes
 	}
 	dl := NewDeadline(timeout)
 	defer dl.Stop()
-	return s.RecvQ.Get(ctx, &dl, s.closing)
+	if p := s.solo.Load(); p != nil && p.rr != nil {
+		if m, err, ok := s.recvDirect(ctx, p, &dl); ok {
+			return m, err
+		}
+	}
+	for {
+		m, err := s.RecvQ.GetOr(ctx, &dl, s.closing, s.roleIdle)
+		if err != errAlt {
+			return m, err
+		}
+		// A read role lies idle with receivers (see recvdirect.go):
+		// read, or give it back to its reader goroutine, rather than
+		// wait for what nobody reads.
+		if p := s.held.Load(); p != nil {
+			if p == s.solo.Load() {
+				if m, err, ok := s.recvDirect(ctx, p, &dl); ok {
+					return m, err
+				}
+			} else {
+				p.rr.release()
+			}
+		}
+	}
 }
 
 // NotSupported returns an error saying the socket's protocol cannot do op.

@@ -47,16 +47,26 @@ type Pipe struct {
 	// the connection: the writer for a batch, or a sender going direct.
 	now directSender // nil if the transport has no direct path
 	wmu sync.Mutex
+
+	// rr is the pipe's read role, which receivers may take from the reader
+	// goroutine (see recvdirect.go); nil when they may not.
+	rr *readRole
 }
 
 // directSender is implemented by transport connections that can take a
-// message at once, in the sender's goroutine, without blocking and without
-// anything to gain from batching (inproc): a pipe with nothing queued skips
-// its writer goroutine. SendNow reports false, leaving m to the caller, when
-// it cannot take m without waiting. (Over tcp and ipc a non-blocking writev
-// from the sender was tried: no faster, and it cost streaming throughput.)
+// message at once, in the sender's goroutine, without blocking: a pipe with
+// nothing queued then skips its writer goroutine. SendNow reports false,
+// leaving m to the caller, when it cannot take m without waiting; more
+// reports that it took m but holds some of it for the next Flush.
+//
+// Over inproc, which has nothing to gain from batching, every send may go
+// direct. Over tcp and ipc (connections that are also resumable) only the
+// send that follows a message a receiver read in its own goroutine does
+// (see readRole.turn): a reply, which would otherwise wait for the writer
+// goroutine to wake; a stream of sends keeps going through the writer,
+// which batches them.
 type directSender interface {
-	SendNow(m *sp.Message) (bool, error)
+	SendNow(m *sp.Message) (taken, more bool, err error)
 }
 
 // maxBatch is the most messages a reader gathers before queueing them.
@@ -79,7 +89,7 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 	}
 	more, _ := conn.(framesBuffered)
 	now, _ := conn.(directSender)
-	return &Pipe{
+	p := &Pipe{
 		now:     now,
 		more:    more,
 		id:      id,
@@ -92,6 +102,15 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 		wrote:   make(chan struct{}),
 		removed: make(chan struct{}),
 	}
+	if res, ok := conn.(resumable); ok && res.Resumable() {
+		if s.ReadsInRecv {
+			p.rr = newReadRole(p, res)
+		}
+		if p.rr == nil {
+			p.now = nil // no turns: every send goes through the writer
+		}
+	}
+	return p
 }
 
 // ID implements sp.Pipe.
@@ -137,7 +156,7 @@ func (p *Pipe) Closed() <-chan struct{} { return p.closed }
 // TrySend queues m for the pipe if its queue has room, and reports whether it
 // did; on false the caller keeps m.
 func (p *Pipe) TrySend(m *sp.Message) bool {
-	if p.now != nil && p.trySendNow(m) {
+	if p.now != nil && (p.rr == nil || p.rr.turn.CompareAndSwap(true, false)) && p.trySendNow(m) {
 		return true
 	}
 	return p.sendq.TryPut(m)
@@ -154,7 +173,7 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 		return false
 	}
 	size := uint64(len(m.Header) + len(m.Body))
-	taken, err := p.now.SendNow(m)
+	taken, more, err := p.now.SendNow(m)
 	p.wmu.Unlock()
 	switch {
 	case !taken:
@@ -164,6 +183,9 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 	default:
 		p.traffic.msgsSent.Add(1)
 		p.traffic.bytesSent.Add(size)
+		if more {
+			p.sendq.Kick() // the writer flushes the rest
+		}
 	}
 	return true
 }
@@ -188,6 +210,9 @@ func (p *Pipe) closeWith(err error) {
 	p.closeOnce.Do(func() {
 		p.reason = err
 		close(p.closed)
+		if p.rr != nil {
+			p.rr.unwatch() // before the descriptor can be reused
+		}
 		p.conn.Close()
 		p.sendq.Close()
 	})
@@ -197,6 +222,13 @@ func (p *Pipe) reader() {
 	defer p.sock.wg.Done()
 	for {
 		m, err := p.conn.Recv(p.maxSize)
+		if err != nil && p.rr != nil && isTimeout(err) {
+			p.flush() // empty as a rule: nothing was buffered
+			if p.yield() {
+				continue
+			}
+			break
+		}
 		if err != nil {
 			p.flush()
 			p.sock.droppedFor(err)
@@ -217,6 +249,9 @@ func (p *Pipe) reader() {
 		if len(p.batch) > 0 && (len(p.batch) >= maxBatch || p.more == nil || !p.more.Buffered()) {
 			p.flush()
 		}
+	}
+	if p.rr != nil {
+		p.rr.stop()
 	}
 	<-p.wrote
 	p.sock.removePipe(p)
@@ -284,7 +319,7 @@ func (p *Pipe) writeBatch(batch *[]*sp.Message) error {
 		msgs += uint64(len(*batch))
 	}
 	if msgs == 0 {
-		return nil
+		return p.conn.Flush() // what a direct send left (see Queue.Kick)
 	}
 	if err := p.conn.Flush(); err != nil {
 		return err

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/spgo/sp"
@@ -23,6 +24,7 @@ type Queue struct {
 	closed   bool
 	getters  int           // goroutines waiting (or about to) for a message
 	putters  int           // goroutines waiting (or about to) for room
+	kicked   bool          // Kick was called and Wait has not returned for it
 	notEmpty chan struct{} // a token: "maybe not empty"
 	notFull  chan struct{} // a token: "maybe not full"
 	done     chan struct{} // closed by Close
@@ -242,6 +244,15 @@ func (q *Queue) GetAll(buf []*sp.Message) []*sp.Message {
 // Get returns the oldest message, waiting for one. It returns sp.ErrClosed
 // when the queue or cancel closes.
 func (q *Queue) Get(ctx context.Context, dl *Deadline, cancel <-chan struct{}) (*sp.Message, error) {
+	return q.GetOr(ctx, dl, cancel, nil)
+}
+
+// errAlt is GetOr's error when alt became ready.
+var errAlt = errors.New("core: alternative ready")
+
+// GetOr is Get that also gives up, returning errAlt, when alt becomes ready
+// (a nil alt never does).
+func (q *Queue) GetOr(ctx context.Context, dl *Deadline, cancel, alt <-chan struct{}) (*sp.Message, error) {
 	q.mu.Lock()
 	for {
 		if m := q.getLocked(); m != nil {
@@ -265,6 +276,8 @@ func (q *Queue) Get(ctx context.Context, dl *Deadline, cancel <-chan struct{}) (
 			err = sp.ContextError(ctx)
 		case <-dl.C():
 			err = sp.ErrTimeout
+		case <-alt:
+			err = errAlt
 		}
 		q.mu.Lock()
 		q.getters--
@@ -275,8 +288,33 @@ func (q *Queue) Get(ctx context.Context, dl *Deadline, cancel <-chan struct{}) (
 	}
 }
 
-// Wait blocks until the queue may hold a message, or cancel or the queue
-// closes (it then returns false). It takes nothing, and it is meant for a
+// Room reports whether a message could be queued now.
+func (q *Queue) Room() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return !q.closed && q.n < q.limit
+}
+
+// Waiting reports whether a goroutine waits for a message.
+func (q *Queue) Waiting() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.getters > 0
+}
+
+// Kick makes Wait return true once (now, or at its next call) without a
+// message: a pipe's writer then flushes what its connection holds.
+func (q *Queue) Kick() {
+	q.mu.Lock()
+	q.kicked = true
+	if q.getters > 0 {
+		signal(q.notEmpty)
+	}
+	q.mu.Unlock()
+}
+
+// Wait blocks until the queue may hold a message or Kick is called, or
+// cancel or the queue closes (it then returns false). It takes nothing, and it is meant for a
 // queue's only consumer (a pipe's writer), which then takes what is there
 // with GetAll; it may return true for a queue that turns out empty.
 func (q *Queue) Wait(cancel <-chan struct{}) bool {
@@ -285,7 +323,8 @@ func (q *Queue) Wait(cancel <-chan struct{}) bool {
 		q.mu.Unlock()
 		return false
 	}
-	if q.n > 0 {
+	if q.n > 0 || q.kicked {
+		q.kicked = false
 		q.mu.Unlock()
 		return true
 	}
@@ -300,6 +339,9 @@ func (q *Queue) Wait(cancel <-chan struct{}) bool {
 	}
 	q.mu.Lock()
 	q.getters--
+	if ok {
+		q.kicked = false
+	}
 	q.mu.Unlock()
 	return ok
 }

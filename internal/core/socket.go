@@ -70,6 +70,15 @@ type Socket struct {
 	// for protocols whose Send waits for a pipe with room.
 	Room Notifier
 
+	// ReadsInRecv, set by a protocol in Init, lets RecvQueued read the
+	// socket's only pipe in the receiving goroutine (see recvdirect.go).
+	// A protocol may set it if its Received only ever calls Deliver, at
+	// most once per message, and never blocks.
+	ReadsInRecv bool
+	solo        atomic.Pointer[Pipe] // the only pipe, or nil
+	held        atomic.Pointer[Pipe] // the pipe whose read role receivers hold, or nil
+	roleIdle    chan struct{}        // a token: a read role was left with receivers
+
 	sendTimeout atomic.Int64
 	recvTimeout atomic.Int64
 	maxTTL      atomic.Int32
@@ -97,6 +106,7 @@ func NewSocket(proto Protocol) *Socket {
 		info:      proto.Info(),
 		opts:      newOptions(),
 		closing:   make(chan struct{}),
+		roleIdle:  make(chan struct{}, 1),
 		pipes:     make(map[uint32]*Pipe),
 		endpoints: make(map[endpoint]struct{}),
 	}
@@ -256,6 +266,7 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	}
 	ep.base().count(func(c *conns) *atomic.Uint64 { return &c.connects })
 	s.pipes[p.id] = p
+	s.updateSolo()
 	s.wg.Add(2)
 	s.mu.Unlock()
 	s.callHook(sp.PipeAdded, p)
@@ -265,6 +276,22 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	return p, nil
 }
 
+// updateSolo keeps solo up to date as pipes come and go; under mu.
+func (s *Socket) updateSolo() {
+	if !s.ReadsInRecv {
+		return
+	}
+	if len(s.pipes) == 1 {
+		for _, p := range s.pipes {
+			s.solo.Store(p)
+		}
+		return
+	}
+	if old := s.solo.Swap(nil); old != nil && old.rr != nil {
+		old.rr.reclaim()
+	}
+}
+
 var errRejected = fmt.Errorf("%w: rejected by the pipe hook", sp.ErrClosed)
 
 func (s *Socket) removePipe(p *Pipe) {
@@ -272,6 +299,7 @@ func (s *Socket) removePipe(p *Pipe) {
 	b := p.ep.base()
 	s.mu.Lock()
 	delete(s.pipes, p.id)
+	s.updateSolo()
 	s.retired.add(t)
 	b.retired.add(t)
 	s.mu.Unlock()

@@ -4,7 +4,6 @@
 package stream
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net"
@@ -17,25 +16,16 @@ import (
 	"github.com/spgo/sp/internal/wire"
 )
 
-// writeBufferSize is the size of a connection's write buffer. Writes are
-// batched by the engine: a pipe's writer sends every queued message and then
-// flushes once; the write buffer is taken from a pool for the batch and
-// given back after the flush, so an idle connection holds none. (Reads go
-// through an adaptive buffer: see reader.)
-const writeBufferSize = 64 << 10
-
-var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
-
-// Conn implements sp.TransportConn over a net.Conn. Recv is called from one
-// goroutine, Send and Flush from another; Close from any.
+// Conn implements sp.TransportConn over a net.Conn. Recv (with Buffered and
+// SetReadDeadline) is called from one goroutine at a time, Send, SendNow and
+// Flush from another; Close from any.
 type Conn struct {
 	c     net.Conn
-	w     *bufio.Writer
 	ipc   bool
 	proto uint16
 	peer  uint16
-	pre   [9]byte
 	r     reader
+	w     writer
 }
 
 // New returns a connection that will speak protocol proto over c; ipc selects
@@ -43,6 +33,7 @@ type Conn struct {
 func New(c net.Conn, proto uint16, ipc bool) *Conn {
 	conn := &Conn{c: c, ipc: ipc, proto: proto}
 	conn.r.init(c)
+	conn.w.init(c, conn.r.raw)
 	return conn
 }
 
@@ -78,40 +69,51 @@ func (c *Conn) Handshake(deadline time.Time) error {
 func (c *Conn) PeerProtocol() uint16 { return c.peer }
 
 // Send implements sp.TransportConn.
-func (c *Conn) Send(m *sp.Message) error {
-	pre := wire.AppendFrameHeader(c.pre[:0], c.ipc, len(m.Header)+len(m.Body))
-	if c.w == nil {
-		c.w = writers.Get().(*bufio.Writer)
-		c.w.Reset(c.c)
-	}
-	c.w.Write(pre)
-	c.w.Write(m.Header)
-	_, err := c.w.Write(m.Body)
-	m.Free()
-	return err
+func (c *Conn) Send(m *sp.Message) error { return c.w.send(m, c.ipc) }
+
+// Flush implements sp.TransportConn: it writes out what Send and SendNow
+// buffered and gives the write buffer back to the pool.
+func (c *Conn) Flush() error { return c.w.flush() }
+
+// SendNow writes m at once, from the sender's goroutine, when nothing is
+// buffered before it, without waiting for the connection: what the kernel
+// does not take at once stays buffered, more reports it, and the next Flush
+// writes it out. It does not take m (taken is false, m stays the caller's)
+// when something is buffered, when m's frame is larger than the write
+// buffer, or over tls. It must not run concurrently with Send or Flush.
+func (c *Conn) SendNow(m *sp.Message) (taken, more bool, err error) {
+	return c.w.sendNow(m, c.ipc)
 }
 
-// Flush implements sp.TransportConn.
-// Flush writes out the batch and gives the write buffer back to the pool.
-func (c *Conn) Flush() error {
-	if c.w == nil {
-		return nil
-	}
-	err := c.w.Flush()
-	c.w.Reset(nil)
-	writers.Put(c.w)
-	c.w = nil
-	return err
-}
-
-// Recv implements sp.TransportConn.
+// Recv implements sp.TransportConn. A read deadline passing (see
+// SetReadDeadline) returns an error whose Timeout method reports true and
+// loses nothing: a frame cut short is resumed by the next Recv. Any other
+// error ends the connection's reading.
 func (c *Conn) Recv(max int) (*sp.Message, error) {
 	m, err := c.r.readFrame(c.ipc, max)
-	if err != nil {
+	if err != nil && !(c.r.raw != nil && isTimeout(err)) {
 		c.r.drop()
 	}
 	return m, err
 }
+
+// SetReadDeadline sets the deadline of Recv, which may be running: a time
+// in the past interrupts it.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t) }
+
+// SyscallConn returns the connection's descriptor, which tls connections
+// do not expose.
+func (c *Conn) SyscallConn() (syscall.RawConn, error) {
+	if c.r.raw == nil {
+		return nil, fmt.Errorf("%w: no descriptor under %T", sp.ErrNotSupported, c.c)
+	}
+	return c.r.raw, nil
+}
+
+// Resumable reports whether a read deadline interrupts Recv without loss,
+// which it does over tcp and ipc (tls, whose records Recv cannot resume,
+// does not).
+func (c *Conn) Resumable() bool { return c.r.raw != nil }
 
 // Buffered reports whether a whole frame is already buffered, so that Recv
 // would return without reading. It is called from Recv's goroutine.

@@ -57,6 +57,11 @@ type reader struct {
 	fillFn   func(fd uintptr) bool
 	directFn func(fd uintptr) bool
 
+	// A payload a read deadline cut short (see readFrame): the message,
+	// its length and how much of it has come.
+	part         *sp.Message
+	partN, partG int
+
 	small [smallReadSize]byte
 }
 
@@ -236,7 +241,17 @@ func (b *reader) readFull(p []byte) error {
 // coming, so a peer that claims 1 GiB and sends 10 bytes costs about 64 KiB.
 // EOF before a frame is io.EOF, inside one io.ErrUnexpectedEOF; other errors
 // of the connection come as they are. On error no message is returned.
+//
+// A read deadline passing (an error whose Timeout reports true) loses
+// nothing over a connection with a descriptor: the bytes of a frame prefix
+// stay buffered, a payload's stay in its message, and the next call goes on
+// where this one stopped.
 func (b *reader) readFrame(ipc bool, limit int) (*sp.Message, error) {
+	if b.part != nil {
+		m, n, got := b.part, b.partN, b.partG
+		b.part = nil
+		return b.readPayload(m, n, got)
+	}
 	size := wire.FrameHeaderSize(ipc)
 	for b.w-b.r < size {
 		had := b.w - b.r
@@ -255,11 +270,14 @@ func (b *reader) readFrame(ipc bool, limit int) (*sp.Message, error) {
 	if err := wire.CheckLen(n, limit); err != nil {
 		return nil, err
 	}
-	return b.readPayload(int(n))
+	return b.readPayload(sp.NewMessage(min(int(n), firstChunk)), int(n), 0)
 }
 
 // frameBuffered reports whether a whole frame is buffered.
 func (b *reader) frameBuffered(ipc bool) bool {
+	if b.part != nil {
+		return b.partN-b.partG <= b.w-b.r
+	}
 	size := wire.FrameHeaderSize(ipc)
 	if b.w-b.r < size {
 		return false
@@ -269,9 +287,9 @@ func (b *reader) frameBuffered(ipc bool) bool {
 	return err != nil || n <= uint64(b.w-b.r-size)
 }
 
-func (b *reader) readPayload(n int) (*sp.Message, error) {
-	m := sp.NewMessage(min(n, firstChunk))
-	got := 0
+// readPayload reads the rest of an n-byte payload into m, got bytes of
+// which have come.
+func (b *reader) readPayload(m *sp.Message, n, got int) (*sp.Message, error) {
 	for got < n {
 		if got == cap(m.Body) { // grow by doubling as the bytes arrive
 			bigger := sp.NewMessage(min(n, 2*got))
@@ -296,6 +314,11 @@ func (b *reader) readPayload(n int) (*sp.Message, error) {
 			err = b.fill()
 		}
 		if err != nil {
+			if b.raw != nil && isTimeout(err) {
+				m.Body = m.Body[:got]
+				b.part, b.partN, b.partG = m, n, got
+				return nil, err
+			}
 			m.Free()
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -309,6 +332,10 @@ func (b *reader) readPayload(n int) (*sp.Message, error) {
 // drop forgets what is buffered and gives the large buffer back, after an
 // error has ended the reading.
 func (b *reader) drop() {
+	if b.part != nil {
+		b.part.Free()
+		b.part = nil
+	}
 	b.r, b.w = 0, 0
 	b.release()
 }

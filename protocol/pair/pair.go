@@ -32,6 +32,7 @@ func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&pair{raw: true})
 
 func (p *pair) Init(s *core.Socket) {
 	p.s, p.rr.S = s, s
+	s.ReadsInRecv = true // Received only delivers
 	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
 }
 

@@ -30,6 +30,7 @@ func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&pull{raw: true})
 
 func (p *pull) Init(s *core.Socket) {
 	p.s = s
+	s.ReadsInRecv = true // Received only delivers
 	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
 }
 

@@ -108,14 +108,14 @@ func (c *conn) Flush() error {
 // to the caller, when the channel is full. Like Send, it must not run
 // concurrently with Send or Flush: then nobody else sends on the channel,
 // and room seen stays room.
-func (c *conn) SendNow(m *sp.Message) (bool, error) {
+func (c *conn) SendNow(m *sp.Message) (taken, more bool, err error) {
 	if c.pend != nil || len(c.out) == cap(c.out) {
-		return false, nil
+		return false, false, nil
 	}
 	if err := c.Send(m); err != nil {
-		return true, err
+		return true, false, err
 	}
-	return true, c.Flush()
+	return true, false, c.Flush()
 }
 
 // wireForm returns m as the receiving protocol expects it: header and body

@@ -35,7 +35,7 @@ func TestBatchesKeepOrder(t *testing.T) {
 		for i := 0; i < n; i++ {
 			m := numbered(i)
 			if rng.IntN(10) == 0 {
-				if ok, err := a.SendNow(m); ok || err != nil {
+				if ok, _, err := a.SendNow(m); ok || err != nil {
 					if err != nil {
 						errc <- err
 						return

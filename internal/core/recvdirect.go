@@ -1,0 +1,400 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spgo/sp"
+)
+
+// Receiving in the caller's goroutine.
+//
+// A message that a pipe's reader goroutine reads reaches Recv through a
+// hand-off: the reader queues it and readies the goroutine waiting in Recv.
+// On an idle machine that hand-off is most of a round trip's time (the
+// runtime wakes a second thread for it; see PERFORMANCE.md). So when a
+// socket whose protocol allows it has a single pipe, the goroutine in
+// RecvQueued reads that pipe's connection itself: it takes the pipe's read
+// role from the reader goroutine, which interrupts its read through a read
+// deadline in the past and then waits, and keeps the role after it returns,
+// for its next call. A message it reads goes to its caller without any
+// queue, and the reply the caller sends straight after it is written from
+// the caller's goroutine too (see Pipe.TrySend): a request and its answer
+// then cross without a goroutine hand-off at either end.
+//
+// The role goes back to the reader goroutine when a second pipe joins the
+// socket, when another goroutine waits in Recv as well (a receiver that
+// kept it would take every message; receivers then leave it with the reader
+// for a while, see contendedCalls), and when the peer ends the connection
+// (the role watcher sees it: rolewatch.go). Between two calls of Recv
+// nobody reads the pipe, so what the peer sends waits in the kernel's
+// socket buffer rather than in the receive queue, as it would once that
+// queue was full; receive statistics count it once it is read.
+
+// contendedCalls is how many calls of RecvQueued leave the read role with
+// the reader goroutine after it went back because receivers contended for
+// it, so that a pool of receivers does not pass it to and fro.
+const contendedCalls = 1024
+
+// resumable is implemented by connections whose Recv a read deadline
+// interrupts without loss (a frame cut short is resumed by the next Recv):
+// tcp and ipc.
+type resumable interface {
+	SetReadDeadline(time.Time) error
+	Resumable() bool
+	SyscallConn() (syscall.RawConn, error)
+}
+
+// Where a pipe's read role is.
+const (
+	roleReader    = iota // the reader goroutine reads
+	roleAsked            // a receiver asked; the reader was interrupted
+	roleReceivers        // receivers read, one at a time
+)
+
+// readRole is the state of a pipe's read role, for a pipe that can hand it
+// to its socket's receivers.
+type readRole struct {
+	p       *Pipe
+	conn    resumable
+	raw     syscall.RawConn // conn's descriptor, for the role watcher
+	watchID int32           // in the role watcher's set; 0: not there
+	broken  bool            // the role watcher failed: receivers do not read
+
+	mu        sync.Mutex
+	state     int
+	busy      bool      // a receiver is reading (roleReceivers)
+	back      bool      // the role must go back once the busy receiver is done
+	dl        time.Time // the read deadline last set
+	contended int       // calls left before receivers may ask again
+
+	given    chan struct{} // a token: the reader handed the role over (or exited)
+	returned chan struct{} // a token: the role is back with the reader
+
+	// turn is set when a receiver has returned a message read from the
+	// pipe, and taken by the next send: that send may write from the
+	// sender's goroutine (see Pipe.TrySend).
+	turn atomic.Bool
+}
+
+// past interrupts a read at once.
+var past = time.Unix(1, 0)
+
+func newReadRole(p *Pipe, conn resumable) *readRole {
+	raw, err := conn.SyscallConn()
+	if err != nil || !canWatch {
+		return nil
+	}
+	return &readRole{
+		p:        p,
+		raw:      raw,
+		conn:     conn,
+		given:    make(chan struct{}, 1),
+		returned: make(chan struct{}, 1),
+	}
+}
+
+// setDeadline sets the read deadline if it differs from the last one set;
+// under mu.
+func (r *readRole) setDeadline(t time.Time) {
+	if !r.dl.Equal(t) {
+		r.conn.SetReadDeadline(t)
+		r.dl = t
+	}
+}
+
+// interrupt makes a running or next read return at once with a timeout.
+func (r *readRole) interrupt() {
+	r.mu.Lock()
+	r.conn.SetReadDeadline(past)
+	r.dl = past
+	r.mu.Unlock()
+}
+
+// giveBack returns the role to the reader goroutine; under mu, with no
+// receiver reading.
+func (r *readRole) giveBack() {
+	unwatchRole(r)
+	r.p.sock.held.CompareAndSwap(r.p, nil)
+	r.state = roleReader
+	r.back = false
+	r.setDeadline(time.Time{})
+	signal(r.returned)
+}
+
+// reclaim takes the role back for the reader goroutine (a second pipe has
+// joined): at once if no receiver reads, or when the one reading is done.
+func (r *readRole) reclaim() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state == roleAsked {
+		// The reader keeps it: an interrupted read finds it is not
+		// asked any more, and a receiver waiting for it waits on the
+		// queue, where the reader delivers.
+		r.state = roleReader
+		return
+	}
+	if r.state != roleReceivers {
+		return
+	}
+	if !r.busy {
+		r.giveBack()
+		return
+	}
+	r.back = true
+	r.conn.SetReadDeadline(past)
+	r.dl = past
+}
+
+// stop is called by the reader goroutine as it exits: it wakes a receiver
+// waiting for the role.
+func (r *readRole) stop() {
+	r.unwatch()
+	signal(r.given)
+}
+
+// unwatch takes the connection out of the role watcher's set; the pipe
+// calls it before it closes the connection.
+func (r *readRole) unwatch() {
+	r.mu.Lock()
+	unwatchRole(r)
+	r.mu.Unlock()
+}
+
+// release gives the role back to the reader goroutine if receivers hold
+// it and none is reading.
+func (r *readRole) release() {
+	r.mu.Lock()
+	if r.state == roleReceivers && !r.busy {
+		r.giveBack()
+	}
+	r.mu.Unlock()
+}
+
+// stirred is called by the role watcher when the peer ended the connection
+// of an idle role: the reader goroutine reads what is left, and the end. (A
+// receiver reading meanwhile reads the end itself.)
+func (r *readRole) stirred() {
+	r.mu.Lock()
+	if r.state == roleReceivers && !r.busy {
+		r.giveBack()
+	}
+	r.mu.Unlock()
+}
+
+// yield is called by the reader goroutine when its read was interrupted: if
+// a receiver asked for the role, it hands the role over and waits for it to
+// come back. It reports false if the pipe closed meanwhile.
+func (p *Pipe) yield() bool {
+	r := p.rr
+	r.mu.Lock()
+	if r.state == roleAsked && p.sock.solo.Load() != p {
+		r.state = roleReader // no longer alone (see reclaim)
+	}
+	if r.state != roleAsked {
+		// A deadline meant for an earlier holder of the role, or a
+		// request reclaim withdrew.
+		r.setDeadline(time.Time{})
+		r.mu.Unlock()
+		return true
+	}
+	if err := watchRole(r); err != nil {
+		// Without the watcher a role left with receivers could keep a
+		// dead pipe: receivers do not read this one.
+		r.broken = true
+		r.state = roleReader
+		r.setDeadline(time.Time{})
+		r.mu.Unlock()
+		p.sock.logWarn("receivers cannot read the pipe", "pipe", p.id, "err", err)
+		signal(r.given)
+		return true
+	}
+	r.state = roleReceivers
+	p.sock.held.Store(p)
+	r.mu.Unlock()
+	signal(r.given)
+	signal(p.sock.roleIdle) // for a receiver that stopped waiting for it
+	select {
+	case <-r.returned:
+		return true
+	case <-p.closed:
+		return false
+	}
+}
+
+// isTimeout reports whether err is a read deadline passing.
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
+// recvDirect receives a message from p, the socket's only pipe, reading it
+// in the calling goroutine (see the top of this file). ok is false when it
+// cannot, leaving the caller to wait on the receive queue: another
+// goroutine is reading, the pipe closed, or it is no longer alone.
+func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.Message, err error, ok bool) {
+	r := p.rr
+	r.mu.Lock()
+	for r.state != roleReceivers || r.busy {
+		if r.busy || r.broken || p.IsClosed() {
+			r.mu.Unlock()
+			return nil, nil, false
+		}
+		if r.state == roleReader {
+			if r.contended > 0 || s.RecvQ.Waiting() {
+				if r.contended > 0 {
+					r.contended--
+				}
+				r.mu.Unlock()
+				return nil, nil, false
+			}
+			select { // a stale token
+			case <-r.given:
+			default:
+			}
+			r.state = roleAsked
+			r.conn.SetReadDeadline(past)
+			r.dl = past
+		}
+		r.mu.Unlock()
+		// The reader may queue a message before it hands the role over;
+		// one may come from elsewhere, too.
+		m, err := s.RecvQ.GetOr(ctx, dl, s.closing, r.given)
+		if err != errAlt {
+			return m, err, true
+		}
+		r.mu.Lock()
+	}
+	r.busy = true
+	r.mu.Unlock()
+	if m := s.RecvQ.TryGet(); m != nil { // queued before the hand-over
+		s.doneReading(p, false)
+		return m, nil, true
+	}
+	for {
+		r.mu.Lock()
+		if r.back || s.solo.Load() != p {
+			r.busy = false
+			r.giveBack()
+			r.mu.Unlock()
+			return nil, nil, false
+		}
+		r.setDeadline(dl.At())
+		r.mu.Unlock()
+		var stop func() bool
+		if ctx.Done() != nil {
+			stop = context.AfterFunc(ctx, r.interrupt)
+		}
+		m, err := p.conn.Recv(p.maxSize)
+		if stop != nil {
+			stop()
+		}
+		switch {
+		case err == nil:
+			if m = p.received(m); m != nil {
+				s.doneReading(p, true)
+				return m, nil, true
+			}
+			if p.IsClosed() {
+				s.doneReading(p, false)
+				return nil, nil, false
+			}
+		case isTimeout(err):
+			if ctx.Err() != nil {
+				s.doneReading(p, false)
+				return nil, sp.ContextError(ctx), true
+			}
+			if at := dl.At(); !at.IsZero() && !time.Now().Before(at) {
+				s.doneReading(p, false)
+				return nil, sp.ErrTimeout, true
+			}
+			// Interrupted for the role: the loop's top looks.
+		default:
+			p.sock.droppedFor(err)
+			p.closeWith(err)
+			s.doneReading(p, false)
+			return nil, nil, false
+		}
+	}
+}
+
+// received does with a message a receiver read from p what the reader
+// goroutine does with one, and returns what the protocol delivered (nil if
+// it delivered nothing).
+func (p *Pipe) received(m *sp.Message) *sp.Message {
+	if p.IsClosed() {
+		m.Free()
+		return nil
+	}
+	p.traffic.msgsRecv.Add(1)
+	p.traffic.bytesRecv.Add(uint64(len(m.Body)))
+	m.SetPipe(p)
+	p.sock.proto.Received(p, m)
+	if len(p.batch) == 0 {
+		return nil
+	}
+	m = p.batch[0]
+	for _, extra := range p.batch[1:] { // not done by the protocols that read here
+		if !p.sock.RecvQ.TryPut(extra) {
+			extra.Free()
+			p.sock.Dropped(DropQueueFull)
+		}
+	}
+	clear(p.batch)
+	p.batch = p.batch[:0]
+	return m
+}
+
+// doneReading ends a receiver's turn with p's read role. The role goes back
+// to the reader goroutine if it must or if other receivers wait on the
+// queue (they would wait in vain while the role idles with the receivers).
+func (s *Socket) doneReading(p *Pipe, got bool) {
+	r := p.rr
+	if got {
+		s.readAhead(p)
+	}
+	r.mu.Lock()
+	r.busy = false
+	kept := false
+	if s.RecvQ.Waiting() {
+		r.contended = contendedCalls
+		r.giveBack()
+	} else if r.back || s.solo.Load() != p || p.IsClosed() {
+		r.giveBack()
+	} else {
+		kept = true
+	}
+	r.mu.Unlock()
+	if kept {
+		// A receiver that starts waiting on the queue from now on
+		// finds the role there (see RecvQueued).
+		signal(s.roleIdle)
+	}
+	if got {
+		r.turn.Store(true)
+	}
+}
+
+// readAhead takes in the whole frames already buffered, as the reader
+// goroutine would, while the receive queue has room: what a peer sent in
+// one go is judged at once (a malformed frame closes the pipe now, not at
+// the next Recv), and the next Recv finds it queued.
+func (s *Socket) readAhead(p *Pipe) {
+	if p.more == nil {
+		return
+	}
+	for s.solo.Load() == p && p.more.Buffered() && s.RecvQ.Room() && !p.IsClosed() {
+		m, err := p.conn.Recv(p.maxSize)
+		if err != nil {
+			p.sock.droppedFor(err)
+			p.closeWith(err)
+			return
+		}
+		if m = p.received(m); m != nil && !s.RecvQ.TryPut(m) {
+			m.Free()
+			s.Dropped(DropQueueFull)
+		}
+	}
+}
