@@ -71,12 +71,14 @@ type TransportListener interface {
 // hand, so that Recv would return at once: the engine then gathers what it
 // delivers and queues it together. And
 //
-//	SendNow(m *Message) (taken bool, err error)
+//	SendNow(m *Message) (taken, more bool, err error)
 //
 // takes m at once without blocking, or reports false and leaves m to the
-// caller; the engine calls it instead of Send, from a sending goroutine,
-// when nothing is queued before m and no Send or Flush is running, for a
-// connection that gains nothing from batching its writes (inproc does).
+// caller; more reports that it took m but holds some of it for the next
+// Flush. The engine calls it instead of Send, from a sending goroutine,
+// when nothing is queued before m and no Send or Flush is running: for
+// every send over a connection that gains nothing from batching (inproc),
+// and over tcp and ipc for the reply to a message a receiver read itself.
 type TransportConn interface {
 	// Handshake exchanges protocol ids with the peer, giving up at the
 	// deadline. It does not judge the peer's protocol; the engine does.
