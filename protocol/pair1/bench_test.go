@@ -13,3 +13,9 @@ import (
 func BenchmarkThroughput(b *testing.B) {
 	sptest.BenchThroughput(b, pair1.NewSocket, pair1.NewSocket)
 }
+
+// BenchmarkLatency measures round trips between two pair1 sockets, at each
+// size over each transport: see sptest.BenchLatency.
+func BenchmarkLatency(b *testing.B) {
+	sptest.BenchLatency(b, pair1.NewSocket, pair1.NewSocket)
+}
