@@ -64,10 +64,12 @@ func NewMessage(size int) *Message {
 // have replaced it): a slice the application put in Body is never pooled.
 // A Message made without NewMessage is left to the garbage collector.
 func (m *Message) Free() {
-	if m.refs.Load() != 0 && m.refs.Add(-1) >= 0 {
-		return
+	if m.refs.Load() != 0 {
+		if m.refs.Add(-1) >= 0 {
+			return
+		}
+		m.refs.Store(0)
 	}
-	m.refs.Store(0)
 	c := cap(m.buf)
 	if c < msgClasses[0] || c > 2*msgClasses[len(msgClasses)-1] {
 		return

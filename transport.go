@@ -79,6 +79,26 @@ type TransportListener interface {
 // when nothing is queued before m and no Send or Flush is running: for
 // every send over a connection that gains nothing from batching (inproc),
 // and over tcp and ipc for the reply to a message a receiver read itself.
+//
+// Receivers read a socket's only pipe in their own goroutine (pair, pair1,
+// pull) when its connection has
+//
+//	SetReadDeadline(t time.Time) error
+//	Resumable() bool
+//
+// (a deadline that interrupts Recv without losing anything: the next Recv
+// goes on) and a way to learn, while nobody reads, that the peer left:
+// either NotifyEnd(f func()) bool, which calls f when the connection ends
+// (inproc), or SyscallConn, whose descriptor the engine watches (tcp and
+// ipc, on Linux). A connection with
+//
+//	SendsEagerly() bool
+//	NotifyRoom(f func())
+//	SetSendQueueLen(n int)
+//
+// is its pipe's send queue (inproc): every send goes through SendNow,
+// which several senders may call at once, and one that finds it full waits
+// until the connection calls f.
 type TransportConn interface {
 	// Handshake exchanges protocol ids with the peer, giving up at the
 	// deadline. It does not judge the peer's protocol; the engine does.

@@ -32,6 +32,7 @@ type Pipe struct {
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close
+	isClosed  atomic.Bool   // set just before closed is
 	wrote     chan struct{} // closed when the writer has exited
 	removed   chan struct{} // closed when the pipe has left the socket
 	reason    error
@@ -45,8 +46,10 @@ type Pipe struct {
 
 	// The direct path (see trySendNow). wmu is held by whoever writes to
 	// the connection: the writer for a batch, or a sender going direct.
-	now directSender // nil if the transport has no direct path
-	wmu sync.Mutex
+	now   directSender  // nil if the transport has no direct path
+	eager bool          // every send goes direct (eagerSender)
+	room  chan struct{} // a token: the connection has room (eager)
+	wmu   sync.Mutex
 
 	// rr is the pipe's read role, which receivers may take from the reader
 	// goroutine (see recvdirect.go); nil when they may not.
@@ -60,13 +63,27 @@ type Pipe struct {
 // reports that it took m but holds some of it for the next Flush.
 //
 // Over inproc, which has nothing to gain from batching, every send may go
-// direct. Over tcp and ipc (connections that are also resumable) only the
+// direct (eagerSender). Over tcp and ipc (connections that are also resumable) only the
 // send that follows a message a receiver read in its own goroutine does
 // (see readRole.turn): a reply, which would otherwise wait for the writer
 // goroutine to wake; a stream of sends keeps going through the writer,
 // which batches them.
 type directSender interface {
 	SendNow(m *sp.Message) (taken, more bool, err error)
+}
+
+// eagerSender is implemented by connections over which every send goes
+// direct, whether or not receivers read the pipe (inproc): the connection
+// itself then is the pipe's send queue, of SendQueueLen messages, in place
+// of the pipe's queue and writer goroutine, and its SendNow may be called
+// by several senders at once (never with Send or Flush, which the engine
+// then does not call). When SendNow finds it full, the
+// connection calls what NotifyRoom registered once it has room: the pipe
+// then wakes its senders (Pipe.Send) and the socket's (Room).
+type eagerSender interface {
+	SendsEagerly() bool
+	NotifyRoom(f func())
+	SetSendQueueLen(n int)
 }
 
 // maxBatch is the most messages a reader gathers before queueing them.
@@ -102,11 +119,20 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 		wrote:   make(chan struct{}),
 		removed: make(chan struct{}),
 	}
+	if e, ok := conn.(eagerSender); ok && now != nil && e.SendsEagerly() {
+		p.eager = true
+		p.room = make(chan struct{}, 1)
+		e.SetSendQueueLen(Get(s.opts, sp.SendQueueLen))
+		e.NotifyRoom(func() {
+			signal(p.room)
+			s.Room.Broadcast()
+		})
+	}
 	if res, ok := conn.(resumable); ok && res.Resumable() {
 		if s.ReadsInRecv {
 			p.rr = newReadRole(p, res)
 		}
-		if p.rr == nil {
+		if p.rr == nil && !p.eager {
 			p.now = nil // no turns: every send goes through the writer
 		}
 	}
@@ -156,6 +182,9 @@ func (p *Pipe) Closed() <-chan struct{} { return p.closed }
 // TrySend queues m for the pipe if its queue has room, and reports whether it
 // did; on false the caller keeps m.
 func (p *Pipe) TrySend(m *sp.Message) bool {
+	if p.eager {
+		return p.sendNow(m)
+	}
 	if p.now != nil && (p.rr == nil || p.rr.turn.CompareAndSwap(true, false)) && p.trySendNow(m) {
 		return true
 	}
@@ -172,9 +201,26 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 		p.wmu.Unlock()
 		return false
 	}
+	return p.sent(m, true)
+}
+
+// sendNow hands m to an eager connection, which may take it from several
+// senders at once (eagerSender), and reports whether it had room.
+func (p *Pipe) sendNow(m *sp.Message) bool {
+	if p.IsClosed() {
+		return false
+	}
+	return p.sent(m, false)
+}
+
+// sent calls SendNow, releasing wmu after it if locked, and does what its
+// results ask.
+func (p *Pipe) sent(m *sp.Message, locked bool) bool {
 	size := uint64(len(m.Header) + len(m.Body))
 	taken, more, err := p.now.SendNow(m)
-	p.wmu.Unlock()
+	if locked {
+		p.wmu.Unlock()
+	}
 	switch {
 	case !taken:
 		return false
@@ -193,22 +239,41 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 // Send queues m for the pipe, waiting for room. On error the caller keeps m;
 // the error is sp.ErrClosed if the pipe closed.
 func (p *Pipe) Send(ctx context.Context, m *sp.Message, dl *Deadline) error {
+	if p.eager {
+		return p.sendEager(ctx, m, dl)
+	}
 	return p.sendq.Put(ctx, m, dl, p.closed)
 }
 
-// IsClosed reports whether the pipe is closed (or closing).
-func (p *Pipe) IsClosed() bool {
-	select {
-	case <-p.closed:
-		return true
-	default:
-		return false
+// sendEager is Send over a connection that is the pipe's send queue
+// (eagerSender).
+func (p *Pipe) sendEager(ctx context.Context, m *sp.Message, dl *Deadline) error {
+	for woke := false; ; woke = true {
+		if p.sendNow(m) {
+			if woke {
+				signal(p.room) // pass the turn on to another waiting sender
+			}
+			return nil
+		}
+		select {
+		case <-p.room:
+		case <-p.closed:
+			return sp.ErrClosed
+		case <-ctx.Done():
+			return sp.ContextError(ctx)
+		case <-dl.C():
+			return sp.ErrTimeout
+		}
 	}
 }
+
+// IsClosed reports whether the pipe is closed (or closing).
+func (p *Pipe) IsClosed() bool { return p.isClosed.Load() }
 
 func (p *Pipe) closeWith(err error) {
 	p.closeOnce.Do(func() {
 		p.reason = err
+		p.isClosed.Store(true)
 		close(p.closed)
 		if p.rr != nil {
 			p.rr.unwatch() // before the descriptor can be reused

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/spgo/sp"
 )
@@ -23,6 +24,8 @@ type Queue struct {
 	limit    int
 	closed   bool
 	getters  int           // goroutines waiting (or about to) for a message
+	size     atomic.Int32  // n, for looks without the lock
+	waiters  atomic.Int32  // getters, likewise
 	putters  int           // goroutines waiting (or about to) for room
 	kicked   bool          // Kick was called and Wait has not returned for it
 	notEmpty chan struct{} // a token: "maybe not empty"
@@ -76,11 +79,7 @@ func signal(c chan struct{}) {
 }
 
 // Len returns the number of queued messages.
-func (q *Queue) Len() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.n
-}
+func (q *Queue) Len() int { return int(q.size.Load()) }
 
 // TryPut queues m if there is room and reports whether it did. On false the
 // caller still owns m.
@@ -99,6 +98,7 @@ func (q *Queue) putLocked(m *sp.Message) (ok, woke bool) {
 	}
 	q.ring[(q.head+q.n)&(len(q.ring)-1)] = m
 	q.n++
+	q.size.Store(int32(q.n))
 	if q.getters > 0 {
 		signal(q.notEmpty)
 		woke = true
@@ -196,6 +196,9 @@ func freeAll(ms []*sp.Message) {
 
 // TryGet returns the oldest message, or nil if there is none.
 func (q *Queue) TryGet() *sp.Message {
+	if q.size.Load() == 0 {
+		return nil
+	}
 	q.mu.Lock()
 	m := q.getLocked()
 	q.mu.Unlock()
@@ -223,6 +226,7 @@ func (q *Queue) pop() *sp.Message {
 	q.ring[q.head] = nil
 	q.head = (q.head + 1) & (len(q.ring) - 1)
 	q.n--
+	q.size.Store(int32(q.n))
 	return m
 }
 
@@ -264,6 +268,7 @@ func (q *Queue) GetOr(ctx context.Context, dl *Deadline, cancel, alt <-chan stru
 			return nil, sp.ErrClosed
 		}
 		q.getters++
+		q.waiters.Store(int32(q.getters))
 		q.mu.Unlock()
 		var err error
 		select {
@@ -281,6 +286,7 @@ func (q *Queue) GetOr(ctx context.Context, dl *Deadline, cancel, alt <-chan stru
 		}
 		q.mu.Lock()
 		q.getters--
+		q.waiters.Store(int32(q.getters))
 		if err != nil {
 			q.mu.Unlock()
 			return nil, err
@@ -296,11 +302,7 @@ func (q *Queue) Room() bool {
 }
 
 // Waiting reports whether a goroutine waits for a message.
-func (q *Queue) Waiting() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.getters > 0
-}
+func (q *Queue) Waiting() bool { return q.waiters.Load() > 0 }
 
 // Kick makes Wait return true once (now, or at its next call) without a
 // message: a pipe's writer then flushes what its connection holds.
@@ -329,6 +331,7 @@ func (q *Queue) Wait(cancel <-chan struct{}) bool {
 		return true
 	}
 	q.getters++
+	q.waiters.Store(int32(q.getters))
 	q.mu.Unlock()
 	ok := false
 	select {
@@ -339,6 +342,7 @@ func (q *Queue) Wait(cancel <-chan struct{}) bool {
 	}
 	q.mu.Lock()
 	q.getters--
+	q.waiters.Store(int32(q.getters))
 	if ok {
 		q.kicked = false
 	}

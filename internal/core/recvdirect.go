@@ -43,10 +43,27 @@ const contendedCalls = 1024
 
 // resumable is implemented by connections whose Recv a read deadline
 // interrupts without loss (a frame cut short is resumed by the next Recv):
-// tcp and ipc.
+// tcp, ipc and inproc. A receiver can hold the read role of such a
+// connection if something tells it that the peer ended the connection while
+// nobody reads: the connection's own NotifyEnd (endNotifier: inproc) or the
+// role watcher, for one with a descriptor (syscallConn: tcp and ipc, on
+// Linux).
 type resumable interface {
 	SetReadDeadline(time.Time) error
 	Resumable() bool
+}
+
+// endNotifier is implemented by connections that call a function when they
+// end (see rolewatch.go).
+type endNotifier interface {
+	// NotifyEnd arranges for f to be called once when the connection
+	// ends, from the goroutine that closes it; nil removes it. It reports
+	// false, registering nothing, if the connection has already ended.
+	NotifyEnd(f func()) bool
+}
+
+// syscallConn is implemented by connections with a descriptor.
+type syscallConn interface {
 	SyscallConn() (syscall.RawConn, error)
 }
 
@@ -57,21 +74,33 @@ const (
 	roleReceivers        // receivers read, one at a time
 )
 
+// What receivers do with a read role they hold (readRole.with). It changes
+// from withNone, and to it, under readRole.mu only; a receiver that takes
+// an idle role, or leaves it idle, does so with one compare-and-swap, so
+// that a steady receiver takes no lock per message.
+const (
+	withNone = iota // receivers do not hold the role (see readRole.state)
+	withIdle        // they hold it, and none reads
+	withBusy        // one reads
+	withBack        // one reads, and must give it back when done
+)
+
 // readRole is the state of a pipe's read role, for a pipe that can hand it
 // to its socket's receivers.
 type readRole struct {
 	p       *Pipe
 	conn    resumable
+	ends    endNotifier     // conn, if it tells when it ends; else:
 	raw     syscall.RawConn // conn's descriptor, for the role watcher
 	watchID int32           // in the role watcher's set; 0: not there
+	told    bool            // ends will call stirred
 	broken  bool            // the role watcher failed: receivers do not read
 
 	mu        sync.Mutex
-	state     int
-	busy      bool      // a receiver is reading (roleReceivers)
-	back      bool      // the role must go back once the busy receiver is done
-	dl        time.Time // the read deadline last set
-	contended int       // calls left before receivers may ask again
+	state     int          // under mu
+	with      atomic.Int32 // withIdle, withBusy or withBack when state is roleReceivers
+	dl        atomic.Int64 // the read deadline last set (dlNanos), set under mu
+	contended int          // calls left before receivers may ask again; under mu
 
 	given    chan struct{} // a token: the reader handed the role over (or exited)
 	returned chan struct{} // a token: the role is back with the reader
@@ -85,34 +114,59 @@ type readRole struct {
 // past interrupts a read at once.
 var past = time.Unix(1, 0)
 
+// newReadRole returns the read role of p, whose connection is conn, or nil
+// if nothing could tell receivers holding it that the peer left.
 func newReadRole(p *Pipe, conn resumable) *readRole {
-	raw, err := conn.SyscallConn()
-	if err != nil || !canWatch {
-		return nil
-	}
-	return &readRole{
+	r := &readRole{
 		p:        p,
-		raw:      raw,
 		conn:     conn,
 		given:    make(chan struct{}, 1),
 		returned: make(chan struct{}, 1),
 	}
+	if ends, ok := conn.(endNotifier); ok {
+		r.ends = ends
+		return r
+	}
+	sc, ok := conn.(syscallConn)
+	if !ok || !canWatch {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	r.raw = raw
+	return r
+}
+
+// interruptLocked makes a running or next read return at once with a
+// timeout; under mu.
+func (r *readRole) interruptLocked() {
+	r.conn.SetReadDeadline(past)
+	r.dl.Store(dlNanos(past))
+}
+
+// dlNanos is a read deadline as readRole.dl keeps it: 0 for none.
+func dlNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // setDeadline sets the read deadline if it differs from the last one set;
 // under mu.
 func (r *readRole) setDeadline(t time.Time) {
-	if !r.dl.Equal(t) {
+	if n := dlNanos(t); r.dl.Load() != n {
 		r.conn.SetReadDeadline(t)
-		r.dl = t
+		r.dl.Store(n)
 	}
 }
 
 // interrupt makes a running or next read return at once with a timeout.
 func (r *readRole) interrupt() {
 	r.mu.Lock()
-	r.conn.SetReadDeadline(past)
-	r.dl = past
+	r.interruptLocked()
 	r.mu.Unlock()
 }
 
@@ -122,7 +176,7 @@ func (r *readRole) giveBack() {
 	unwatchRole(r)
 	r.p.sock.held.CompareAndSwap(r.p, nil)
 	r.state = roleReader
-	r.back = false
+	r.with.Store(withNone)
 	r.setDeadline(time.Time{})
 	signal(r.returned)
 }
@@ -142,13 +196,19 @@ func (r *readRole) reclaim() {
 	if r.state != roleReceivers {
 		return
 	}
-	if !r.busy {
-		r.giveBack()
-		return
+	for {
+		if r.with.CompareAndSwap(withIdle, withNone) {
+			r.giveBack()
+			return
+		}
+		if r.with.CompareAndSwap(withBusy, withBack) {
+			r.interruptLocked()
+			return
+		}
+		if w := r.with.Load(); w != withIdle && w != withBusy {
+			return // asked already
+		}
 	}
-	r.back = true
-	r.conn.SetReadDeadline(past)
-	r.dl = past
 }
 
 // stop is called by the reader goroutine as it exits: it wakes a receiver
@@ -170,7 +230,7 @@ func (r *readRole) unwatch() {
 // it and none is reading.
 func (r *readRole) release() {
 	r.mu.Lock()
-	if r.state == roleReceivers && !r.busy {
+	if r.state == roleReceivers && r.with.CompareAndSwap(withIdle, withNone) {
 		r.giveBack()
 	}
 	r.mu.Unlock()
@@ -179,13 +239,7 @@ func (r *readRole) release() {
 // stirred is called by the role watcher when the peer ended the connection
 // of an idle role: the reader goroutine reads what is left, and the end. (A
 // receiver reading meanwhile reads the end itself.)
-func (r *readRole) stirred() {
-	r.mu.Lock()
-	if r.state == roleReceivers && !r.busy {
-		r.giveBack()
-	}
-	r.mu.Unlock()
-}
+func (r *readRole) stirred() { r.release() }
 
 // yield is called by the reader goroutine when its read was interrupted: if
 // a receiver asked for the role, it hands the role over and waits for it to
@@ -205,16 +259,20 @@ func (p *Pipe) yield() bool {
 	}
 	if err := watchRole(r); err != nil {
 		// Without the watcher a role left with receivers could keep a
-		// dead pipe: receivers do not read this one.
-		r.broken = true
+		// dead pipe: receivers do not read this one. (A connection
+		// that has ended is read to its end by the reader.)
+		r.broken = err != errEnded
 		r.state = roleReader
 		r.setDeadline(time.Time{})
 		r.mu.Unlock()
-		p.sock.logWarn("receivers cannot read the pipe", "pipe", p.id, "err", err)
+		if r.broken {
+			p.sock.logWarn("receivers cannot read the pipe", "pipe", p.id, "err", err)
+		}
 		signal(r.given)
 		return true
 	}
 	r.state = roleReceivers
+	r.with.Store(withIdle)
 	p.sock.held.Store(p)
 	r.mu.Unlock()
 	signal(r.given)
@@ -236,11 +294,26 @@ func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 // goroutine is reading, the pipe closed, or it is no longer alone.
 func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.Message, err error, ok bool) {
 	r := p.rr
-	r.mu.Lock()
-	for r.state != roleReceivers || r.busy {
-		if r.busy || r.broken || p.IsClosed() {
+	want := dl.At()
+	// The fast way in, without the lock: the role lies idle with
+	// receivers, the pipe is still alone and the read deadline is the one
+	// wanted.
+	mine := r.with.CompareAndSwap(withIdle, withBusy)
+	locked := !mine || r.dl.Load() != dlNanos(want) || s.solo.Load() != p
+	if locked {
+		r.mu.Lock()
+	}
+	for !mine {
+		if r.broken || p.IsClosed() {
 			r.mu.Unlock()
 			return nil, nil, false
+		}
+		if r.state == roleReceivers {
+			if mine = r.with.CompareAndSwap(withIdle, withBusy); !mine {
+				r.mu.Unlock() // another receiver reads
+				return nil, nil, false
+			}
+			break
 		}
 		if r.state == roleReader {
 			if r.contended > 0 || s.RecvQ.Waiting() {
@@ -255,8 +328,7 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 			default:
 			}
 			r.state = roleAsked
-			r.conn.SetReadDeadline(past)
-			r.dl = past
+			r.interruptLocked()
 		}
 		r.mu.Unlock()
 		// The reader may queue a message before it hands the role over;
@@ -267,22 +339,21 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 		}
 		r.mu.Lock()
 	}
-	r.busy = true
-	r.mu.Unlock()
-	if m := s.RecvQ.TryGet(); m != nil { // queued before the hand-over
-		s.doneReading(p, false)
-		return m, nil, true
-	}
 	for {
-		r.mu.Lock()
-		if r.back || s.solo.Load() != p {
-			r.busy = false
-			r.giveBack()
+		if locked {
+			if r.with.Load() == withBack || s.solo.Load() != p {
+				r.giveBack()
+				r.mu.Unlock()
+				return nil, nil, false
+			}
+			r.setDeadline(want)
 			r.mu.Unlock()
-			return nil, nil, false
+			locked = false
 		}
-		r.setDeadline(dl.At())
-		r.mu.Unlock()
+		if m := s.RecvQ.TryGet(); m != nil { // queued before the hand-over
+			s.doneReading(p, false)
+			return m, nil, true
+		}
 		var stop func() bool
 		if ctx.Done() != nil {
 			stop = context.AfterFunc(ctx, r.interrupt)
@@ -317,6 +388,8 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 			s.doneReading(p, false)
 			return nil, nil, false
 		}
+		r.mu.Lock()
+		locked = true
 	}
 }
 
@@ -355,19 +428,21 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 	if got {
 		s.readAhead(p)
 	}
-	r.mu.Lock()
-	r.busy = false
-	kept := false
-	if s.RecvQ.Waiting() {
-		r.contended = contendedCalls
-		r.giveBack()
-	} else if r.back || s.solo.Load() != p || p.IsClosed() {
-		r.giveBack()
-	} else {
-		kept = true
+	keep := !s.RecvQ.Waiting() && s.solo.Load() == p && !p.IsClosed()
+	if !keep || !r.with.CompareAndSwap(withBusy, withIdle) {
+		r.mu.Lock()
+		if s.RecvQ.Waiting() {
+			r.contended = contendedCalls
+			r.giveBack()
+		} else if r.with.Load() == withBack || s.solo.Load() != p || p.IsClosed() {
+			r.giveBack()
+		} else {
+			r.with.Store(withIdle)
+			keep = true
+		}
+		r.mu.Unlock()
 	}
-	r.mu.Unlock()
-	if kept {
+	if keep {
 		// A receiver that starts waiting on the queue from now on
 		// finds the role there (see RecvQueued).
 		signal(s.roleIdle)
@@ -381,8 +456,12 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 // goroutine would, while the receive queue has room: what a peer sent in
 // one go is judged at once (a malformed frame closes the pipe now, not at
 // the next Recv), and the next Recv finds it queued.
+//
+// Not over a connection that delivers whole messages (eager: inproc), which
+// has no frames to judge: the next Recv reads on from it, at less cost than
+// through the queue.
 func (s *Socket) readAhead(p *Pipe) {
-	if p.more == nil {
+	if p.more == nil || p.eager {
 		return
 	}
 	for s.solo.Load() == p && p.more.Buffered() && s.RecvQ.Room() && !p.IsClosed() {

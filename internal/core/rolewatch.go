@@ -15,4 +15,36 @@ package core
 // every few milliseconds, and the watcher also waiting for data while a
 // role lies idle (a reply often arrives before the receiver is back, so it
 // woke for nearly every message) each slowed a ping-pong two- to six-fold.
-// Elsewhere than on Linux receivers do not read (canWatch).
+// Elsewhere than on Linux receivers do not read tcp and ipc pipes
+// (canWatch). A connection that tells when it ends (endNotifier: inproc)
+// needs no watcher: it calls stirred itself.
+
+import "errors"
+
+// errEnded says that a connection ended before its role could be watched.
+var errEnded = errors.New("core: the connection has ended")
+
+// watchRole arranges for r.stirred to be called when the peer ends r's
+// connection; under r.mu.
+func watchRole(r *readRole) error {
+	if r.ends == nil {
+		return watchFD(r)
+	}
+	if !r.ends.NotifyEnd(r.stirred) {
+		return errEnded
+	}
+	r.told = true
+	return nil
+}
+
+// unwatchRole undoes watchRole, if it was done; under r.mu.
+func unwatchRole(r *readRole) {
+	if r.ends == nil {
+		unwatchFD(r)
+		return
+	}
+	if r.told {
+		r.ends.NotifyEnd(nil)
+		r.told = false
+	}
+}

@@ -50,9 +50,9 @@ func watchInit() error {
 	return nil
 }
 
-// watchRole adds r's connection to the watcher's set, for the end of the
+// watchFD adds r's connection to the watcher's set, for the end of the
 // peer's stream or an error; under r.mu.
-func watchRole(r *readRole) error {
+func watchFD(r *readRole) error {
 	watcher.mu.Lock()
 	defer watcher.mu.Unlock()
 	if err := watchInit(); err != nil {
@@ -84,9 +84,9 @@ func watchRole(r *readRole) error {
 	return nil
 }
 
-// unwatchRole takes r's connection out of the watcher's set, if it is
-// there; under r.mu. The watcher exits when its set is empty.
-func unwatchRole(r *readRole) {
+// unwatchFD takes r's connection out of the watcher's set, if it is there;
+// under r.mu. The watcher exits when its set is empty.
+func unwatchFD(r *readRole) {
 	if r.watchID == 0 {
 		return
 	}

@@ -7,8 +7,8 @@ import "errors"
 // canWatch reports whether the role watcher works here (see rolewatch.go).
 const canWatch = false
 
-func watchRole(*readRole) error {
+func watchFD(*readRole) error {
 	return errors.New("core: no role watcher on this system")
 }
 
-func unwatchRole(*readRole) {}
+func unwatchFD(*readRole) {}

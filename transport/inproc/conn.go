@@ -3,56 +3,107 @@ package inproc
 import (
 	"fmt"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spgo/sp"
 )
 
-// Messages cross an inproc connection in batches: the writer's Sends gather
-// up to maxBatch messages and its Flush hands them over with one channel
-// operation, and the reader takes them one by one from the batch it holds.
-// A channel holds channelBatches batches, so at most
-// channelBatches*maxBatch messages are in flight each way.
+// Messages cross an inproc connection through two lanes, one each way. The
+// sending end appends to its lane, up to a limit (laneCap, or what
+// SetSendQueueLen set; then it waits for room), and the receiving end takes all a lane holds at once, swapping
+// it for the slice it has read out, and then reads them one by one without
+// a lock. Each end waits on a channel of its own, for a token given when
+// the other end makes a change it waits for: a wait is one channel
+// operation, as on a bare Go channel. Send gathers up to maxBatch messages
+// before it appends them; SendNow, the engine's path for a lone message,
+// appends at once.
 const (
-	maxBatch       = 32
-	channelBatches = 2
+	maxBatch = 32
+	laneCap  = 64
 )
 
-type batch struct{ ms []*sp.Message }
+// lane carries messages one way.
+type lane struct {
+	mu     sync.Mutex
+	q      []*sp.Message // waiting, oldest first
+	n      atomic.Int32  // len(q): only the sender adds to it
+	limit  int           // the most q holds; set before the first send
+	onRoom func()        // what NotifyRoom registered; set before the first send
+	closed bool
+	rxWait bool          // the receiver waits on rx
+	txWait bool          // the sender waits on tx
+	rx     chan struct{} // a token for the receiver: messages, the end, a new deadline
+	tx     chan struct{} // a token for the sender: room, or the end
+}
 
-var batches = sync.Pool{New: func() any { return &batch{ms: make([]*sp.Message, 0, maxBatch)} }}
+func newLane() *lane {
+	return &lane{
+		q:     make([]*sp.Message, 0, laneCap),
+		limit: laneCap,
+		rx:    make(chan struct{}, 1),
+		tx:    make(chan struct{}, 1),
+	}
+}
+
+// end closes the lane and wakes both its ends.
+func (l *lane) end() {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	signal(l.rx)
+	signal(l.tx)
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
 
 // pair is what the two ends of a connection share.
 type pair struct {
-	once sync.Once
-	done chan struct{}
+	once  sync.Once
+	lanes [2]*lane // dialer to listener, and back
+
+	mu    sync.Mutex
+	ended bool
+	onEnd [2]func() // what NotifyEnd registered, by end (see deadline.go)
 }
 
 // conn is one end of an inproc connection. Send, SendNow and Flush are
 // called by one goroutine at a time (the pipe's writer, or a sender holding
-// the pipe's write lock), Recv and Buffered by another (the pipe's reader),
-// Close by any.
+// the pipe's write lock), Recv and Buffered by another (the pipe's reader,
+// or a receiver holding its read role), Close and SetReadDeadline by any.
 type conn struct {
 	*pair
-	in, out       chan *batch
+	in, out       *lane
 	peer          uint16
 	local, remote Addr
 
-	pend *batch // what Send gathered and Flush has not handed over
+	pend []*sp.Message // what Send gathered and Flush has not appended
 
-	cur  *batch // the batch Recv takes from
-	next int    // its next message
+	cur  []*sp.Message // what Recv took from the lane
+	next int           // the next message in cur
+
+	end int // which end this is: 0 the dialer's, 1 the listener's
+	rd  readDeadline
 }
 
 // newConns returns the two ends of a connection: the dialer's, speaking
 // proto to the listener at addr, which speaks peer.
 func newConns(proto, peer uint16, addr Addr) (dialer, listener *conn) {
-	a2b := make(chan *batch, channelBatches)
-	b2a := make(chan *batch, channelBatches)
-	p := &pair{done: make(chan struct{})}
-	dialer = &conn{pair: p, in: b2a, out: a2b, peer: peer, local: Addr(""), remote: addr}
-	listener = &conn{pair: p, in: a2b, out: b2a, peer: proto, local: addr, remote: Addr("")}
+	p := &pair{lanes: [2]*lane{newLane(), newLane()}}
+	dialer = &conn{pair: p, in: p.lanes[1], out: p.lanes[0], peer: peer, local: Addr(""), remote: addr}
+	listener = &conn{pair: p, in: p.lanes[0], out: p.lanes[1], peer: proto, local: addr, remote: Addr(""), end: 1}
+	for _, c := range []*conn{dialer, listener} {
+		c.pend = make([]*sp.Message, 0, maxBatch)
+		c.cur = make([]*sp.Message, 0, laneCap)
+		c.rd.wake = c.in.rx
+	}
 	return dialer, listener
 }
 
@@ -61,61 +112,130 @@ func (c *conn) PeerProtocol() uint16      { return c.peer }
 func (c *conn) LocalAddr() net.Addr       { return c.local }
 func (c *conn) RemoteAddr() net.Addr      { return c.remote }
 
+// Close ends the connection for both ends, and calls what NotifyEnd
+// registered. What was sent before is still delivered.
 func (c *conn) Close() error {
-	c.once.Do(func() { close(c.done) })
+	c.once.Do(func() {
+		c.lanes[0].end()
+		c.lanes[1].end()
+		c.mu.Lock()
+		c.ended = true
+		fs := c.onEnd
+		c.onEnd = [2]func(){}
+		c.mu.Unlock()
+		for _, f := range fs {
+			if f != nil {
+				f()
+			}
+		}
+	})
 	return nil
 }
 
-// Send adds m to the batch for the peer, handing the batch over when it is
-// full.
+// Send adds m to what goes to the peer, appending it and what was gathered
+// before to the lane when maxBatch messages are gathered.
 func (c *conn) Send(m *sp.Message) error {
-	if c.pend == nil {
-		c.pend = batches.Get().(*batch)
-	}
-	c.pend.ms = append(c.pend.ms, wireForm(m))
-	if len(c.pend.ms) == maxBatch {
+	c.pend = append(c.pend, wireForm(m))
+	if len(c.pend) == maxBatch {
 		return c.Flush()
 	}
 	return nil
 }
 
-// Flush hands the gathered messages to the peer, waiting for room in the
-// channel; if the connection closes first they are freed.
+// Flush appends the gathered messages to the lane to the peer, waiting for
+// room; if the connection ends first they are freed.
 func (c *conn) Flush() error {
-	b := c.pend
-	if b == nil {
-		return nil
+	l := c.out
+	for len(c.pend) > 0 {
+		l.mu.Lock()
+		if l.closed {
+			l.mu.Unlock()
+			for i, m := range c.pend {
+				m.Free()
+				c.pend[i] = nil
+			}
+			c.pend = c.pend[:0]
+			return sp.ErrClosed
+		}
+		k := min(len(c.pend), max(l.limit-len(l.q), 0))
+		l.q = append(l.q, c.pend[:k]...)
+		l.n.Store(int32(len(l.q)))
+		wake := k > 0 && l.rxWait
+		if wake {
+			l.rxWait = false
+		}
+		l.txWait = k < len(c.pend)
+		l.mu.Unlock()
+		if wake {
+			signal(l.rx)
+		}
+		n := copy(c.pend, c.pend[k:])
+		clear(c.pend[n:])
+		c.pend = c.pend[:n]
+		if n > 0 {
+			<-l.tx
+		}
 	}
-	c.pend = nil
-	select {
-	case <-c.done:
-		freeBatch(b)
-		return sp.ErrClosed
-	default:
-	}
-	select {
-	case c.out <- b:
-		return nil
-	case <-c.done:
-		freeBatch(b)
-		return sp.ErrClosed
-	}
+	return nil
 }
 
-// SendNow hands m to the peer if its channel has room, from the sender's
-// goroutine (the engine's direct path: an inproc pipe gains nothing from
-// its writer goroutine when nothing is queued). It reports false, leaving m
-// to the caller, when the channel is full. Like Send, it must not run
-// concurrently with Send or Flush: then nobody else sends on the channel,
-// and room seen stays room.
+// SendNow appends m to the lane to the peer if it has room, from the
+// sender's goroutine (the engine's path for every send over inproc, which
+// gains nothing from a writer goroutine). It reports false, leaving m to
+// the caller, when the lane is full (the peer calls what NotifyRoom
+// registered once it has room) or Send gathered messages Flush has not
+// appended. It may run concurrently with itself, not with Send or Flush:
+// the lane then holds at most its limit plus one message per sender beyond
+// the first (each sees room before it appends).
 func (c *conn) SendNow(m *sp.Message) (taken, more bool, err error) {
-	if c.pend != nil || len(c.out) == cap(c.out) {
+	l := c.out
+	if len(c.pend) > 0 {
 		return false, false, nil
 	}
-	if err := c.Send(m); err != nil {
-		return true, false, err
+	if int(l.n.Load()) >= l.limit {
+		l.mu.Lock()
+		full := len(l.q) >= l.limit && !l.closed
+		if full {
+			l.txWait = true
+		}
+		l.mu.Unlock()
+		if full {
+			return false, false, nil
+		}
 	}
-	return true, false, c.Flush()
+	m = wireForm(m)
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		m.Free()
+		return true, false, sp.ErrClosed
+	}
+	l.q = append(l.q, m)
+	l.n.Store(int32(len(l.q)))
+	wake := l.rxWait
+	l.rxWait = false
+	l.mu.Unlock()
+	if wake {
+		signal(l.rx)
+	}
+	return true, false, nil
+}
+
+// NotifyRoom registers f, to be called from the peer's receiving goroutine
+// when the lane to the peer, which SendNow found full, has room again; it
+// must be called before the first send, and f must not block.
+func (c *conn) NotifyRoom(f func()) {
+	c.out.mu.Lock()
+	c.out.onRoom = f
+	c.out.mu.Unlock()
+}
+
+// SetSendQueueLen sets how many messages the lane to the peer holds, n at
+// least 1; it must be called before the first send.
+func (c *conn) SetSendQueueLen(n int) {
+	c.out.mu.Lock()
+	c.out.limit = max(n, 1)
+	c.out.mu.Unlock()
 }
 
 // wireForm returns m as the receiving protocol expects it: header and body
@@ -143,45 +263,24 @@ func wireForm(m *sp.Message) *sp.Message {
 	return m
 }
 
-func freeBatch(b *batch) {
-	for i, m := range b.ms {
-		m.Free()
-		b.ms[i] = nil
-	}
-	b.ms = b.ms[:0]
-	batches.Put(b)
-}
-
 // Buffered reports whether a message is waiting, so that Recv returns at
 // once.
 func (c *conn) Buffered() bool {
-	return (c.cur != nil && c.next < len(c.cur.ms)) || len(c.in) > 0
+	return c.next < len(c.cur) || c.in.n.Load() > 0
 }
 
 // Recv returns the next message from the peer. Messages sent before the
-// connection closed are still delivered.
+// connection closed are still delivered. When it would wait past the read
+// deadline it fails with an error matching os.ErrDeadlineExceeded, and the
+// next Recv goes on where it left off.
 func (c *conn) Recv(max int) (*sp.Message, error) {
-	if c.cur == nil || c.next == len(c.cur.ms) {
-		if c.cur != nil {
-			clear(c.cur.ms)
-			c.cur.ms = c.cur.ms[:0]
-			batches.Put(c.cur)
-			c.cur = nil
+	if c.next == len(c.cur) {
+		if err := c.refill(); err != nil {
+			return nil, err
 		}
-		var b *batch
-		select {
-		case b = <-c.in:
-		case <-c.done:
-			select {
-			case b = <-c.in:
-			default:
-				return nil, sp.ErrClosed
-			}
-		}
-		c.cur, c.next = b, 0
 	}
-	m := c.cur.ms[c.next]
-	c.cur.ms[c.next] = nil
+	m := c.cur[c.next]
+	c.cur[c.next] = nil
 	c.next++
 	if max > 0 && len(m.Body) > max {
 		n := len(m.Body)
@@ -189,4 +288,39 @@ func (c *conn) Recv(max int) (*sp.Message, error) {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", sp.ErrTooLarge, n, max)
 	}
 	return m, nil
+}
+
+// refill takes what the lane from the peer holds, waiting for something.
+func (c *conn) refill() error {
+	l := c.in
+	l.mu.Lock()
+	for len(l.q) == 0 {
+		if l.closed {
+			l.mu.Unlock()
+			return sp.ErrClosed
+		}
+		if c.rd.passed() {
+			l.mu.Unlock()
+			return os.ErrDeadlineExceeded
+		}
+		l.rxWait = true
+		l.mu.Unlock()
+		<-l.rx
+		l.mu.Lock()
+		l.rxWait = false
+	}
+	c.cur, l.q = l.q, c.cur[:0]
+	c.next = 0
+	l.n.Store(0)
+	wake := l.txWait
+	l.txWait = false
+	onRoom := l.onRoom
+	l.mu.Unlock()
+	if wake {
+		signal(l.tx)
+		if onRoom != nil {
+			onRoom()
+		}
+	}
+	return nil
 }

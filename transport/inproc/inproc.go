@@ -1,11 +1,18 @@
 // Package inproc implements the inproc:// transport: SP between sockets of
-// one process, with no bytes at all. Messages move by reference, in small
-// batches, so a body is not copied, with two exceptions: a message with a
+// one process, with no bytes at all. Messages move by reference, so a body
+// is not copied, with two exceptions: a message with a
 // protocol header is flattened into one buffer first, as the receiving
 // protocol expects (in place when the body's buffer has room in front,
 // which it has for small messages), and a message shared among several
 // pipes (a publisher's, say) is copied, since the receiver owns what it
 // receives.
+//
+// A connection is its pipe's send queue: a sender appends to it from its
+// own goroutine, up to sp.SendQueueLen messages (a sender that finds it
+// full waits, or, for protocols that drop, the message is dropped), and a
+// receiver alone on its socket takes them from it in its own goroutine
+// (pair, pair1, pull), so that a message crosses with one wake-up, as over
+// a bare Go channel, and no goroutine of the pipe's in between.
 //
 // Addresses are inproc://name, any non-empty name. A dialer may start
 // before the listener exists: it fails with sp.ErrConnRefused and retries
