@@ -1,0 +1,40 @@
+package core
+
+import "github.com/spgo/sp"
+
+// Test hooks for recvdirect_test.go: where a socket's read role is, and
+// what the role watcher watches. s must be a socket of this package.
+
+// RoleHeld reports whether s's receivers hold a pipe's read role (idle, or
+// with one of them reading).
+func RoleHeld(s sp.Socket) bool {
+	p := s.(*Socket).held.Load()
+	if p == nil || p.rr == nil {
+		return false
+	}
+	p.rr.mu.Lock()
+	defer p.rr.mu.Unlock()
+	return p.rr.state == roleReceivers
+}
+
+// RoleBusy reports whether one of s's receivers is reading its pipe itself
+// now.
+func RoleBusy(s sp.Socket) bool {
+	p := s.(*Socket).held.Load()
+	if p == nil || p.rr == nil {
+		return false
+	}
+	p.rr.mu.Lock()
+	defer p.rr.mu.Unlock()
+	return p.rr.state == roleReceivers && p.rr.busy
+}
+
+// RecvWaiting reports whether a receiver of s waits on its receive queue.
+func RecvWaiting(s sp.Socket) bool { return s.(*Socket).RecvQ.Waiting() }
+
+// WatchedRoles returns how many connections the role watcher watches.
+func WatchedRoles() int {
+	watcher.mu.Lock()
+	defer watcher.mu.Unlock()
+	return len(watcher.roles)
+}
