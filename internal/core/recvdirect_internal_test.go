@@ -24,9 +24,8 @@ func RoleBusy(s sp.Socket) bool {
 	if p == nil || p.rr == nil {
 		return false
 	}
-	p.rr.mu.Lock()
-	defer p.rr.mu.Unlock()
-	return p.rr.state == roleReceivers && p.rr.busy
+	w := p.rr.with.Load()
+	return w == withBusy || w == withBack
 }
 
 // RecvWaiting reports whether a receiver of s waits on its receive queue.

@@ -21,7 +21,7 @@ import (
 )
 
 // Tests of receivers reading a lone pipe themselves (recvdirect.go): over
-// tcp and ipc, the goroutine in Recv on a pair, pair1 or pull socket with a
+// inproc, tcp and ipc, the goroutine in Recv on a pair, pair1 or pull socket with a
 // single pipe takes that pipe's read role. core.RoleHeld and core.RoleBusy
 // (recvdirect_internal_test.go) tell where the role is.
 
@@ -138,7 +138,7 @@ func TestRecvDirectPingPong(t *testing.T) {
 		{"pair1", pair1.NewSocket},
 		{"pair", pair.NewSocket},
 	}
-	sptest.Streams(t, func(t *testing.T, tr sptest.Transport) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 		for _, pr := range protos {
 			t.Run(pr.name, func(t *testing.T) {
 				client, server := sptest.Pair(t, tr, pr.newSocket, pr.newSocket)
@@ -228,7 +228,7 @@ func TestRecvDirectStream(t *testing.T) {
 // reordered, and once the second pipe is gone receivers read again.
 func TestRecvDirectSecondPipe(t *testing.T) {
 	const n = 200
-	sptest.Streams(t, func(t *testing.T, tr sptest.Transport) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 		for _, blocked := range []bool{false, true} {
 			name := "idle"
 			if blocked {
@@ -309,7 +309,7 @@ func TestRecvDirectSecondPipe(t *testing.T) {
 // a receiver that kept the role idle while others wait would strand them.
 func TestRecvDirectContention(t *testing.T) {
 	const receivers, each = 4, 50
-	sptest.Streams(t, func(t *testing.T, tr sptest.Transport) {
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 		for _, lockstep := range []bool{false, true} {
 			name := "burst"
 			if lockstep {
