@@ -289,10 +289,13 @@ func (p *Pipe) reader() {
 		m, err := p.conn.Recv(p.maxSize)
 		if err != nil && p.rr != nil && isTimeout(err) {
 			p.flush() // empty as a rule: nothing was buffered
-			if p.yield() {
-				continue
+			if !p.yield() {
+				break
 			}
-			break
+			// The role is back: first what receivers read ahead.
+			p.batch = append(p.batch, p.rr.takeAhead()...)
+			p.flush()
+			continue
 		}
 		if err != nil {
 			p.flush()

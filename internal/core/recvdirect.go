@@ -105,6 +105,13 @@ type readRole struct {
 	given    chan struct{} // a token: the reader handed the role over (or exited)
 	returned chan struct{} // a token: the role is back with the reader
 
+	// ahead holds what the receiver holding the role read ahead (see
+	// readAhead), oldest first from aheadAt: the next Recv takes it from
+	// here, and the reader goroutine queues what is left when the role
+	// comes back to it. Only whoever holds the role touches it.
+	ahead   []*sp.Message
+	aheadAt int
+
 	// turn is set when a receiver has returned a message read from the
 	// pipe, and taken by the next send: that send may write from the
 	// sender's goroutine (see Pipe.TrySend).
@@ -175,6 +182,15 @@ func (r *readRole) interrupt() {
 func (r *readRole) giveBack() {
 	unwatchRole(r)
 	r.p.sock.held.CompareAndSwap(r.p, nil)
+	if r.p.IsClosed() {
+		// No reader will queue what was read ahead: queue it now.
+		for _, m := range r.takeAhead() {
+			if !r.p.sock.RecvQ.TryPut(m) {
+				m.Free()
+				r.p.sock.Dropped(DropQueueFull)
+			}
+		}
+	}
 	r.state = roleReader
 	r.with.Store(withNone)
 	r.setDeadline(time.Time{})
@@ -285,6 +301,28 @@ func (p *Pipe) yield() bool {
 	}
 }
 
+// popAhead returns the oldest message read ahead, or nil.
+func (r *readRole) popAhead() *sp.Message {
+	if r.aheadAt == len(r.ahead) {
+		return nil
+	}
+	m := r.ahead[r.aheadAt]
+	r.ahead[r.aheadAt] = nil
+	r.aheadAt++
+	if r.aheadAt == len(r.ahead) {
+		r.ahead, r.aheadAt = r.ahead[:0], 0
+	}
+	return m
+}
+
+// takeAhead returns every message read ahead, oldest first, and forgets
+// them; the slice is good until the role is next held.
+func (r *readRole) takeAhead() []*sp.Message {
+	ms := r.ahead[r.aheadAt:]
+	r.ahead, r.aheadAt = r.ahead[:0], 0
+	return ms
+}
+
 // isTimeout reports whether err is a read deadline passing.
 func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
@@ -305,6 +343,9 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 	}
 	for !mine {
 		if r.broken || p.IsClosed() {
+			if r.state == roleReceivers && r.with.CompareAndSwap(withIdle, withNone) {
+				r.giveBack() // which queues what was read ahead
+			}
 			r.mu.Unlock()
 			return nil, nil, false
 		}
@@ -352,6 +393,10 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 		}
 		if m := s.RecvQ.TryGet(); m != nil { // queued before the hand-over
 			s.doneReading(p, false)
+			return m, nil, true
+		}
+		if m := r.popAhead(); m != nil {
+			s.doneReading(p, true)
 			return m, nil, true
 		}
 		var stop func() bool
@@ -453,9 +498,10 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 }
 
 // readAhead takes in the whole frames already buffered, as the reader
-// goroutine would, while the receive queue has room: what a peer sent in
-// one go is judged at once (a malformed frame closes the pipe now, not at
-// the next Recv), and the next Recv finds it queued.
+// goroutine would, up to maxBatch messages: what a peer sent in one go is
+// judged at once (a malformed frame closes the pipe now, not at the next
+// Recv), and the next Recv finds it in readRole.ahead, or, if the role goes
+// back to the reader goroutine meanwhile, in the queue.
 //
 // Not over a connection that delivers whole messages (eager: inproc), which
 // has no frames to judge: the next Recv reads on from it, at less cost than
@@ -464,16 +510,16 @@ func (s *Socket) readAhead(p *Pipe) {
 	if p.more == nil || p.eager {
 		return
 	}
-	for s.solo.Load() == p && p.more.Buffered() && s.RecvQ.Room() && !p.IsClosed() {
+	r := p.rr
+	for s.solo.Load() == p && len(r.ahead) < maxBatch && p.more.Buffered() && !p.IsClosed() {
 		m, err := p.conn.Recv(p.maxSize)
 		if err != nil {
 			p.sock.droppedFor(err)
 			p.closeWith(err)
 			return
 		}
-		if m = p.received(m); m != nil && !s.RecvQ.TryPut(m) {
-			m.Free()
-			s.Dropped(DropQueueFull)
+		if m = p.received(m); m != nil {
+			r.ahead = append(r.ahead, m)
 		}
 	}
 }
