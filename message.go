@@ -3,6 +3,7 @@ package sp
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Message is one SP message: a protocol Header (a backtrace, a hop count, or
@@ -24,7 +25,7 @@ type Message struct {
 	// Body is the application payload.
 	Body []byte
 
-	buf  []byte // the pooled buffer Body started as; Free recycles it
+	buf  []byte // the pooled buffer: headroom bytes, then Body as NewMessage made it
 	pipe Pipe
 	refs atomic.Int32 // references beyond the first, added by Clone
 }
@@ -39,6 +40,12 @@ var msgClasses = [...]int{256, 512, 1 << 10, 2 << 10, 4 << 10, 8 << 10, 16 << 10
 
 var msgPools [len(msgClasses)]sync.Pool
 
+// headroom is how many bytes a buffer from NewMessage keeps free in front
+// of the Body, so that a protocol header can join the body there without
+// moving it (see JoinHeader): a hop count, or a backtrace of up to seven
+// hops and a request id.
+const headroom = 32
+
 // NewMessage returns an empty message (zero-length Header and Body) whose Body
 // has room for at least size bytes without growing.
 func NewMessage(size int) *Message {
@@ -47,12 +54,15 @@ func NewMessage(size int) *Message {
 			if v := msgPools[i].Get(); v != nil {
 				return v.(*Message)
 			}
-			b := make([]byte, 0, c)
-			return &Message{Body: b, buf: b}
+			return newMessage(c)
 		}
 	}
-	b := make([]byte, 0, size)
-	return &Message{Body: b, buf: b}
+	return newMessage(size)
+}
+
+func newMessage(size int) *Message {
+	b := make([]byte, 0, headroom+size)
+	return &Message{Body: b[headroom:headroom], buf: b}
 }
 
 // Free returns the message to the pool. The caller must not use it afterwards.
@@ -70,7 +80,7 @@ func (m *Message) Free() {
 		}
 		m.refs.Store(0)
 	}
-	c := cap(m.buf)
+	c := cap(m.buf) - headroom
 	if c < msgClasses[0] || c > 2*msgClasses[len(msgClasses)-1] {
 		return
 	}
@@ -79,7 +89,7 @@ func (m *Message) Free() {
 		i--
 	}
 	m.Header = m.Header[:0]
-	m.Body = m.buf[:0]
+	m.Body = m.buf[headroom:headroom]
 	m.pipe = nil
 	msgPools[i].Put(m)
 }
@@ -115,6 +125,42 @@ func (m *Message) MakeUnique() *Message {
 	d := m.Dup()
 	m.Free()
 	return d
+}
+
+// JoinHeader puts the Header in front of the Body, so that Body holds the
+// whole message as it travels on the wire and Header is empty. The body
+// does not move when its buffer has room in front of it, which a body from
+// NewMessage has for a header of up to 32 bytes (while the Body starts
+// where NewMessage put it); otherwise it moves up within its buffer, or
+// into a new one. It reports false, changing nothing, for a shared message
+// (see Clone), which must not be modified.
+func (m *Message) JoinHeader() bool {
+	if m.Shared() {
+		return false
+	}
+	h, n := len(m.Header), len(m.Body)
+	if h == 0 {
+		return true
+	}
+	switch {
+	case h <= headroom && cap(m.buf) >= headroom+n &&
+		unsafe.SliceData(m.Body) == unsafe.SliceData(m.buf[headroom:headroom]):
+		m.Body = m.buf[headroom-h : headroom+n]
+	case cap(m.Body) >= h+n:
+		m.Body = m.Body[:h+n]
+		copy(m.Body[h:], m.Body[:n])
+	default:
+		f := NewMessage(h + n)
+		f.Body = append(append(f.Body, m.Header...), m.Body...)
+		m.Body, f.Body = f.Body, m.Body
+		m.buf, f.buf = f.buf, m.buf
+		m.Header = m.Header[:0]
+		f.Free() // m's old buffer
+		return true
+	}
+	copy(m.Body, m.Header)
+	m.Header = m.Header[:0]
+	return true
 }
 
 // Pipe returns the pipe the message arrived on, or nil for a message that was

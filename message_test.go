@@ -91,3 +91,85 @@ func TestMessageDup(t *testing.T) {
 	m.Free()
 	d.Free()
 }
+
+func TestMessageJoinHeader(t *testing.T) {
+	header := []byte{0x80, 0, 0, 7}
+	tests := []struct {
+		name   string
+		header []byte
+		make   func() *sp.Message // with a body of "body" bytes
+		inside bool               // the body stays where it is
+	}{
+		{"fresh from NewMessage", header, func() *sp.Message {
+			m := sp.NewMessage(64)
+			m.Body = append(m.Body, "body"...)
+			return m
+		}, true},
+		{"a full buffer", header, func() *sp.Message {
+			m := sp.NewMessage(256)
+			m.Body = append(m.Body, make([]byte, 252)...)
+			m.Body = append(m.Body, "body"...)
+			return m
+		}, true},
+		{"32-byte header", make([]byte, 32), func() *sp.Message {
+			m := sp.NewMessage(64)
+			m.Body = append(m.Body, "body"...)
+			return m
+		}, true},
+		{"33-byte header, room behind", make([]byte, 33), func() *sp.Message {
+			m := sp.NewMessage(64)
+			m.Body = append(m.Body, "body"...)
+			return m
+		}, false},
+		{"front sliced off", header, func() *sp.Message {
+			m := sp.NewMessage(64)
+			m.Body = append(m.Body, "hdr:body"...)[4:]
+			return m
+		}, false},
+		{"an application's slice", header, func() *sp.Message {
+			m := sp.NewMessage(64)
+			m.Body = []byte("body")
+			return m
+		}, false},
+		{"no header", nil, func() *sp.Message {
+			m := sp.NewMessage(64)
+			m.Body = append(m.Body, "body"...)
+			return m
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tt.make()
+			body := m.Body
+			want := append(append([]byte(nil), tt.header...), body...)
+			m.Header = append(m.Header, tt.header...)
+			require.True(t, m.JoinHeader(), "got false for an unshared message, want true")
+			require.Equal(t, want, m.Body, "got Body %q, want header then body %q", m.Body, want)
+			require.Empty(t, m.Header, "got Header %q after JoinHeader, want it empty", m.Header)
+			moved := &m.Body[len(tt.header)] != &body[0]
+			require.Equal(t, !tt.inside, moved, "body moved: got %v, want %v", moved, !tt.inside)
+			m.Free()
+		})
+	}
+	t.Run("shared", func(t *testing.T) {
+		m := sp.NewMessage(64)
+		m.Body = append(m.Body, "body"...)
+		m.Header = append(m.Header, header...)
+		other := m.Clone()
+		require.False(t, m.JoinHeader(), "got true for a shared message, want false")
+		require.Equal(t, "body", string(m.Body), "a shared message's Body changed")
+		require.Equal(t, header, m.Header, "a shared message's Header changed")
+		other.Free()
+		m.Free()
+	})
+	t.Run("no allocation in place", func(t *testing.T) {
+		allocs := testing.AllocsPerRun(100, func() {
+			m := sp.NewMessage(64)
+			m.Body = append(m.Body, "body"...)
+			m.Header = append(m.Header, header...)
+			m.JoinHeader()
+			m.Free()
+		})
+		require.Zerof(t, allocs, "got %v allocations per join, want 0", allocs)
+	})
+}

@@ -239,21 +239,11 @@ func (c *conn) SetSendQueueLen(n int) {
 }
 
 // wireForm returns m as the receiving protocol expects it: header and body
-// in one buffer, which it may change. A header goes in front of the body in
-// the body's own buffer when it has room (moving the body up); a shared
-// message, or a header with no room, costs a copy into a new message;
-// anything else moves as it is.
+// in one buffer, which it may change (Message.JoinHeader: the body does not
+// move, as a rule). A shared message costs a copy, since the receiver owns
+// what it receives; anything else moves as it is.
 func wireForm(m *sp.Message) *sp.Message {
-	h, n := len(m.Header), len(m.Body)
-	if h > 0 && !m.Shared() && cap(m.Body) >= h+n {
-		m.Body = m.Body[:h+n]
-		copy(m.Body[h:], m.Body[:n])
-		copy(m.Body, m.Header)
-		m.Header = m.Header[:0]
-		m.SetPipe(nil)
-		return m
-	}
-	if h > 0 || m.Shared() {
+	if !m.JoinHeader() {
 		f := sp.NewMessage(len(m.Header) + len(m.Body))
 		f.Body = append(append(f.Body, m.Header...), m.Body...)
 		m.Free()
