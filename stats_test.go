@@ -39,7 +39,18 @@ func eventually(t *testing.T, what string, f func() bool) {
 func tcpURL(t *testing.T) string { return fmt.Sprintf("tcp://127.0.0.1:%d", interop.FreeTCPPort(t)) }
 
 func TestStatsTraffic(t *testing.T) {
+	// Over inproc the connection counts what it takes and receivers
+	// count what they read in batches: both must add up like tcp's.
+	for _, tr := range []string{"tcp", "inproc"} {
+		t.Run(tr, func(t *testing.T) { testStatsTraffic(t, tr) })
+	}
+}
+
+func testStatsTraffic(t *testing.T, tr string) {
 	url := tcpURL(t)
+	if tr == "inproc" {
+		url = "inproc://" + t.Name()
+	}
 	rx := mustSocket(t, pull.NewSocket)
 	require.NoError(t, sp.SetOption(rx, sp.SocketName, "sink"))
 	require.NoError(t, rx.Listen(url))
@@ -65,6 +76,7 @@ func TestStatsTraffic(t *testing.T) {
 	require.Equal(t, uint64(1), st.Endpoints[0].Connects)
 	require.Len(t, st.PipeList, 1)
 	require.Equal(t, uint64(10), st.PipeList[0].MsgsSent, "pipe messages sent")
+	require.Zero(t, st.PipeList[0].SendQueue, "pipe send queue with everything received")
 	require.NotEmpty(t, st.PipeList[0].RemoteAddr)
 
 	rs := rx.Stats()
@@ -73,13 +85,36 @@ func TestStatsTraffic(t *testing.T) {
 	require.Equal(t, uint64(1000), rs.BytesRecv, "pull bytes received")
 	require.Equal(t, uint64(1), rs.Connects)
 
+	// A burst, received as fast as it comes: once it is all received, the
+	// statistics show all of it.
+	const burst = 300
+	errc := make(chan error, 1)
+	go func() {
+		for i := 0; i < burst; i++ {
+			if err := tx.Send(ctx, make([]byte, 10)); err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- nil
+	}()
+	for i := 0; i < burst; i++ {
+		_, err := rx.Recv(ctx)
+		require.NoError(t, err)
+	}
+	require.NoError(t, <-errc)
+	rs = rx.Stats()
+	require.Equal(t, uint64(10+burst), rs.MsgsRecv, "pull messages received after the burst")
+	require.Equal(t, uint64(1000+10*burst), rs.BytesRecv, "pull bytes received after the burst")
+	eventually(t, "push counts the burst", func() bool { return tx.Stats().MsgsSent == 10+burst })
+
 	// A pipe that leaves keeps its traffic in the socket's totals.
 	require.NoError(t, d.Close())
 	eventually(t, "the listener sees the pipe leave", func() bool { return rx.Stats().Disconnects == 1 })
 	st = tx.Stats()
 	require.Equal(t, 0, st.Pipes)
-	require.Equal(t, uint64(10), st.MsgsSent, "push messages sent after the pipe left")
-	require.Equal(t, uint64(10), rx.Stats().MsgsRecv, "pull messages received after the pipe left")
+	require.Equal(t, uint64(10+burst), st.MsgsSent, "push messages sent after the pipe left")
+	require.Equal(t, uint64(10+burst), rx.Stats().MsgsRecv, "pull messages received after the pipe left")
 }
 
 func TestStatsConnections(t *testing.T) {

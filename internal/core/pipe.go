@@ -47,7 +47,7 @@ type Pipe struct {
 	// The direct path (see trySendNow). wmu is held by whoever writes to
 	// the connection: the writer for a batch, or a sender going direct.
 	now   directSender  // nil if the transport has no direct path
-	eager bool          // every send goes direct (eagerSender)
+	eager eagerSender   // every send goes direct; nil if not
 	room  chan struct{} // a token: the connection has room (eager)
 	wmu   sync.Mutex
 
@@ -84,6 +84,11 @@ type eagerSender interface {
 	SendsEagerly() bool
 	NotifyRoom(f func())
 	SetSendQueueLen(n int)
+	// SendCounts returns what the connection took (it counts under a
+	// lock it takes anyway, where the pipe would add to two atomic
+	// counters per message), and how much of it the peer has yet to
+	// receive: the pipe's sent traffic and send queue.
+	SendCounts() (msgs, bytes uint64, queued int)
 }
 
 // maxBatch is the most messages a reader gathers before queueing them.
@@ -120,7 +125,7 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 		removed: make(chan struct{}),
 	}
 	if e, ok := conn.(eagerSender); ok && now != nil && e.SendsEagerly() {
-		p.eager = true
+		p.eager = e
 		p.room = make(chan struct{}, 1)
 		e.SetSendQueueLen(Get(s.opts, sp.SendQueueLen))
 		e.NotifyRoom(func() {
@@ -132,7 +137,7 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 		if s.ReadsInRecv {
 			p.rr = newReadRole(p, res)
 		}
-		if p.rr == nil && !p.eager {
+		if p.rr == nil && p.eager == nil {
 			p.now = nil // no turns: every send goes through the writer
 		}
 	}
@@ -173,6 +178,19 @@ func (p *Pipe) CloseWith(err error) {
 	p.closeWith(err)
 }
 
+// trafficNow returns what the pipe carried so far, and its send queue's
+// length.
+func (p *Pipe) trafficNow() (t sp.Traffic, queued int) {
+	t = p.traffic.snapshot()
+	if p.eager != nil {
+		msgs, bytes, n := p.eager.SendCounts()
+		t.MsgsSent += msgs
+		t.BytesSent += bytes
+		return t, n
+	}
+	return t, p.sendq.Len()
+}
+
 // Socket returns the socket the pipe belongs to.
 func (p *Pipe) Socket() *Socket { return p.sock }
 
@@ -182,7 +200,7 @@ func (p *Pipe) Closed() <-chan struct{} { return p.closed }
 // TrySend queues m for the pipe if its queue has room, and reports whether it
 // did; on false the caller keeps m.
 func (p *Pipe) TrySend(m *sp.Message) bool {
-	if p.eager {
+	if p.eager != nil {
 		return p.sendNow(m)
 	}
 	if p.now != nil && (p.rr == nil || p.rr.turn.CompareAndSwap(true, false)) && p.trySendNow(m) {
@@ -226,6 +244,7 @@ func (p *Pipe) sent(m *sp.Message, locked bool) bool {
 		return false
 	case err != nil:
 		p.closeWith(err)
+	case p.eager != nil: // it counts for itself
 	default:
 		p.traffic.msgsSent.Add(1)
 		p.traffic.bytesSent.Add(size)
@@ -239,7 +258,7 @@ func (p *Pipe) sent(m *sp.Message, locked bool) bool {
 // Send queues m for the pipe, waiting for room. On error the caller keeps m;
 // the error is sp.ErrClosed if the pipe closed.
 func (p *Pipe) Send(ctx context.Context, m *sp.Message, dl *Deadline) error {
-	if p.eager {
+	if p.eager != nil {
 		return p.sendEager(ctx, m, dl)
 	}
 	return p.sendq.Put(ctx, m, dl, p.closed)

@@ -112,6 +112,12 @@ type readRole struct {
 	ahead   []*sp.Message
 	aheadAt int
 
+	// What the holder read and the pipe's traffic statistics do not show
+	// yet: they are brought up to date every countBatch messages, when
+	// nothing more is buffered (so that the statistics are right whenever
+	// the pipe is idle), and when the role goes back.
+	readMsgs, readBytes uint64
+
 	// turn is set when a receiver has returned a message read from the
 	// pipe, and taken by the next send: that send may write from the
 	// sender's goroutine (see Pipe.TrySend).
@@ -182,6 +188,7 @@ func (r *readRole) interrupt() {
 func (r *readRole) giveBack() {
 	unwatchRole(r)
 	r.p.sock.held.CompareAndSwap(r.p, nil)
+	r.count()
 	if r.p.IsClosed() {
 		// No reader will queue what was read ahead: queue it now.
 		for _, m := range r.takeAhead() {
@@ -298,6 +305,19 @@ func (p *Pipe) yield() bool {
 		return true
 	case <-p.closed:
 		return false
+	}
+}
+
+// countBatch is how many messages a receiver holding a read role reads
+// under load before it updates the pipe's traffic statistics.
+const countBatch = 64
+
+// count adds what the holder read to the pipe's traffic statistics.
+func (r *readRole) count() {
+	if r.readMsgs > 0 {
+		r.p.traffic.msgsRecv.Add(r.readMsgs)
+		r.p.traffic.bytesRecv.Add(r.readBytes)
+		r.readMsgs, r.readBytes = 0, 0
 	}
 }
 
@@ -446,8 +466,8 @@ func (p *Pipe) received(m *sp.Message) *sp.Message {
 		m.Free()
 		return nil
 	}
-	p.traffic.msgsRecv.Add(1)
-	p.traffic.bytesRecv.Add(uint64(len(m.Body)))
+	p.rr.readMsgs++
+	p.rr.readBytes += uint64(len(m.Body))
 	m.SetPipe(p)
 	p.sock.proto.Received(p, m)
 	if len(p.batch) == 0 {
@@ -472,6 +492,9 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 	r := p.rr
 	if got {
 		s.readAhead(p)
+	}
+	if r.readMsgs >= countBatch || p.more == nil || !p.more.Buffered() {
+		r.count()
 	}
 	keep := !s.RecvQ.Waiting() && s.solo.Load() == p && !p.IsClosed()
 	if !keep || !r.with.CompareAndSwap(withBusy, withIdle) {
@@ -507,7 +530,7 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 // has no frames to judge: the next Recv reads on from it, at less cost than
 // through the queue.
 func (s *Socket) readAhead(p *Pipe) {
-	if p.more == nil || p.eager {
+	if p.more == nil || p.eager != nil {
 		return
 	}
 	r := p.rr

@@ -296,7 +296,7 @@ func (s *Socket) updateSolo() {
 var errRejected = fmt.Errorf("%w: rejected by the pipe hook", sp.ErrClosed)
 
 func (s *Socket) removePipe(p *Pipe) {
-	t := p.traffic.snapshot()
+	t, _ := p.trafficNow()
 	b := p.ep.base()
 	s.mu.Lock()
 	delete(s.pipes, p.id)

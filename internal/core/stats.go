@@ -9,8 +9,11 @@ import (
 	"github.com/spgo/sp"
 )
 
-// traffic counts messages and bytes; each counter has one writer (a pipe's
-// reader or writer goroutine), so counting never contends.
+// traffic counts messages and bytes; each counter has one writer at a time
+// (a pipe's reader or writer goroutine, a sender going direct, or the
+// receiver holding the pipe's read role, which adds in batches: see
+// readRole.count), so counting never contends. An eager connection
+// (inproc) counts what it sends itself (Pipe.trafficNow).
 type traffic struct {
 	msgsSent, bytesSent, msgsRecv, bytesRecv atomic.Uint64
 }
@@ -142,7 +145,7 @@ func (s *Socket) Stats() sp.SocketStats {
 		})
 	}
 	for _, p := range s.pipes {
-		t := p.traffic.snapshot()
+		t, queued := p.trafficNow()
 		st.Traffic.Add(t)
 		if i, ok := index[p.ep]; ok {
 			st.Endpoints[i].Traffic.Add(t)
@@ -153,7 +156,7 @@ func (s *Socket) Stats() sp.SocketStats {
 			LocalAddr:    addrString(p.LocalAddr()),
 			RemoteAddr:   addrString(p.RemoteAddr()),
 			PeerProtocol: p.PeerProtocol(),
-			SendQueue:    p.sendq.Len(),
+			SendQueue:    queued,
 			Traffic:      t,
 		})
 	}

@@ -32,6 +32,8 @@ type lane struct {
 	n      atomic.Int32  // len(q): only the sender adds to it
 	limit  int           // the most q holds; set before the first send
 	onRoom func()        // what NotifyRoom registered; set before the first send
+
+	sentMsgs, sentBytes uint64 // all the sender appended
 	closed bool
 	rxWait bool          // the receiver waits on rx
 	txWait bool          // the sender waits on tx
@@ -158,6 +160,10 @@ func (c *conn) Flush() error {
 			return sp.ErrClosed
 		}
 		k := min(len(c.pend), max(l.limit-len(l.q), 0))
+		for _, m := range c.pend[:k] {
+			l.sentBytes += uint64(len(m.Body))
+		}
+		l.sentMsgs += uint64(k)
 		l.q = append(l.q, c.pend[:k]...)
 		l.n.Store(int32(len(l.q)))
 		wake := k > 0 && l.rxWait
@@ -212,6 +218,8 @@ func (c *conn) SendNow(m *sp.Message) (taken, more bool, err error) {
 	}
 	l.q = append(l.q, m)
 	l.n.Store(int32(len(l.q)))
+	l.sentMsgs++
+	l.sentBytes += uint64(len(m.Body))
 	wake := l.rxWait
 	l.rxWait = false
 	l.mu.Unlock()
@@ -228,6 +236,15 @@ func (c *conn) NotifyRoom(f func()) {
 	c.out.mu.Lock()
 	c.out.onRoom = f
 	c.out.mu.Unlock()
+}
+
+// SendCounts returns how many messages, and bytes, the connection took for
+// the peer, and how many of them wait for the peer to receive them.
+func (c *conn) SendCounts() (msgs, bytes uint64, queued int) {
+	l := c.out
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sentMsgs, l.sentBytes, len(l.q)
 }
 
 // SetSendQueueLen sets how many messages the lane to the peer holds, n at

@@ -23,6 +23,7 @@ var _ interface {
 	SendsEagerly() bool
 	NotifyRoom(func())
 	SetSendQueueLen(int)
+	SendCounts() (uint64, uint64, int)
 	SendNow(*sp.Message) (bool, bool, error)
 	Buffered() bool
 } = (*conn)(nil)
