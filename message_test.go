@@ -32,7 +32,9 @@ func TestMessagePoolReuse(t *testing.T) {
 				m.Free()
 			})
 			m.Free()
-			require.Zerof(t, allocs, "got %v allocations per NewMessage+Free, want 0", allocs)
+			if !raceEnabled { // the pool drops at random under it
+				require.Zerof(t, allocs, "got %v allocations per NewMessage+Free, want 0", allocs)
+			}
 			m = sp.NewMessage(tt.size)
 			defer m.Free()
 			require.Zero(t, len(m.Body), "a recycled message's Body is empty")
@@ -163,6 +165,9 @@ func TestMessageJoinHeader(t *testing.T) {
 		m.Free()
 	})
 	t.Run("no allocation in place", func(t *testing.T) {
+		if raceEnabled {
+			t.Skip("sync.Pool drops items at random under the race detector")
+		}
 		allocs := testing.AllocsPerRun(100, func() {
 			m := sp.NewMessage(64)
 			m.Body = append(m.Body, "body"...)

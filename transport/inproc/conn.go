@@ -32,13 +32,13 @@ type lane struct {
 	n      atomic.Int32  // len(q): only the sender adds to it
 	limit  int           // the most q holds; set before the first send
 	onRoom func()        // what NotifyRoom registered; set before the first send
-
-	sentMsgs, sentBytes uint64 // all the sender appended
 	closed bool
 	rxWait bool          // the receiver waits on rx
 	txWait bool          // the sender waits on tx
 	rx     chan struct{} // a token for the receiver: messages, the end, a new deadline
 	tx     chan struct{} // a token for the sender: room, or the end
+
+	sentMsgs, sentBytes uint64 // all the sender appended
 }
 
 func newLane() *lane {
