@@ -24,10 +24,17 @@
 #   OUT           output directory (default bench/out)
 #   NICE          run the tools under `nice -n NICE` (e.g. -10, as root) when other work
 #                 shares the machine; unset: as they are
+#   LAT_CPUS      CPUs (taskset's list) both ends of a tcp or ipc latency run are pinned
+#                 to; default 0; "all" pins nothing. On the 2-core VM this was written
+#                 on, a wake-up from one vCPU to the other costs 30-130 µs, so an
+#                 unpinned run's latency depends on where the scheduler happened to put
+#                 the two processes (7 µs when together, 50-80 when apart, for every
+#                 tool), not on the tools; pinned, each tool's rounds agree.
 #   NO_CHART=1    skip the charts
 #
-# Needs: a C compiler and libnng-dev, Go, coreutils' timeout; ss (iproute2) is used
-# to see a tcp listener come up when present.
+# Needs: a C compiler and libnng-dev, Go, coreutils' timeout, util-linux's taskset
+# (unless LAT_CPUS=all); ss (iproute2) is used to see a tcp listener come up when
+# present.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -89,6 +96,13 @@ runner=()
 if [ -n "${NICE:-}" ]; then
 	[[ "$NICE" =~ ^-?[0-9]+$ ]] || die "NICE must be an integer, not '$NICE'"
 	runner=(nice -n "$NICE")
+fi
+lat_cpus="${LAT_CPUS:-0}"
+lat_runner=("${runner[@]}")
+if [ "$lat_cpus" != all ]; then
+	command -v taskset >/dev/null || die "taskset (util-linux) is needed, or LAT_CPUS=all"
+	[[ "$lat_cpus" =~ ^[0-9,-]+$ ]] || die "LAT_CPUS must be a CPU list for taskset or all, not '$lat_cpus'"
+	lat_runner=(taskset -c "$lat_cpus" "${runner[@]}")
 fi
 have_ss=0
 if command -v ss >/dev/null; then
@@ -169,12 +183,14 @@ listening() { # transport addr
 run_pair() {
 	local tool="$1" kind="$2" tr="$3" size="$4" count="$5"
 	local b batch lout="$tmp/local.out" rout="$tmp/remote.out" err="$tmp/err" i
+	local run=("${runner[@]}")
+	if [ "$kind" = lat ]; then run=("${lat_runner[@]}"); fi
 	b="$(tool_bin "$tool")"
 	batch="$(tool_batch "$tool")"
 	msgs="" mbits="" lat=""
 	new_url "$tr"
 	: >"$err"
-	RAWPERF_BATCH="$batch" "${runner[@]}" timeout "$run_timeout" "$b" "local_$kind" "$url" "$size" "$count" >"$lout" 2>>"$err" &
+	RAWPERF_BATCH="$batch" "${run[@]}" timeout "$run_timeout" "$b" "local_$kind" "$url" "$size" "$count" >"$lout" 2>>"$err" &
 	local_pid=$!
 	# Wait until it listens (at most 5 s).
 	for ((i = 0; i < 100; i++)); do
@@ -184,7 +200,7 @@ run_pair() {
 	done
 	# The remote dials once and fails if nobody listens yet: retry while the local lives.
 	for ((i = 0; ; i++)); do
-		if RAWPERF_BATCH="$batch" "${runner[@]}" timeout "$run_timeout" "$b" "remote_$kind" "$url" "$size" "$count" >"$rout" 2>>"$err"; then
+		if RAWPERF_BATCH="$batch" "${run[@]}" timeout "$run_timeout" "$b" "remote_$kind" "$url" "$size" "$count" >"$rout" 2>>"$err"; then
 			break
 		fi
 		if [ "$i" -ge 20 ] || ! kill -0 "$local_pid" 2>/dev/null; then
@@ -320,8 +336,11 @@ human_size() {
 table="$out/table.md"
 {
 	echo "Measured $date_start on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || echo unknown)), load average before the run: $load_before."
-	echo "Command: \`${NICE:+NICE=$NICE }ROUNDS=$rounds SCALE=$scale bench/compare.sh\` at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); $elapsed s; medians of $rounds rounds."
+	echo "Command: \`${NICE:+NICE=$NICE }ROUNDS=$rounds SCALE=$scale LAT_CPUS=$lat_cpus bench/compare.sh\` at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); $elapsed s; medians of $rounds rounds."
 	echo "Throughput (higher is better) in msg/s at 64 B and MB/s (10^6 bytes/s) above; latency is one-way, in µs (lower is better)."
+	if [ "$lat_cpus" != all ]; then
+		echo "tcp and ipc latency runs: both ends pinned to CPU $lat_cpus (taskset), so that the hypervisor's cross-CPU wake-ups do not decide them; throughput and inproc runs are not pinned."
+	fi
 	echo "Ratios are sp's median over the other's. Spread: the widest (max−min)/median of a row's tools over the rounds."
 	echo "inproc rows: chan is the same work over a bare Go channel, no library (spperf chan_thr/chan_lat); the goal (issue #6) is sp/chan ≥ 0.50× in throughput and ≤ 2.00× in latency."
 	echo

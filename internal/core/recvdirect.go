@@ -515,7 +515,7 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 		// finds the role there (see RecvQueued).
 		signal(s.roleIdle)
 	}
-	if got {
+	if got && p.eager == nil { // eager pipes send direct anyway
 		r.turn.Store(true)
 	}
 }

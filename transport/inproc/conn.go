@@ -33,7 +33,8 @@ type lane struct {
 	limit  int           // the most q holds; set before the first send
 	onRoom func()        // what NotifyRoom registered; set before the first send
 	closed bool
-	rxWait bool          // the receiver waits on rx
+	ended  atomic.Bool   // closed, for a look without the lock
+	rxWait atomic.Bool   // the receiver waits on rx (see refill)
 	txWait bool          // the sender waits on tx
 	rx     chan struct{} // a token for the receiver: messages, the end, a new deadline
 	tx     chan struct{} // a token for the sender: room, or the end
@@ -54,6 +55,7 @@ func newLane() *lane {
 func (l *lane) end() {
 	l.mu.Lock()
 	l.closed = true
+	l.ended.Store(true)
 	l.mu.Unlock()
 	signal(l.rx)
 	signal(l.tx)
@@ -166,10 +168,7 @@ func (c *conn) Flush() error {
 		l.sentMsgs += uint64(k)
 		l.q = append(l.q, c.pend[:k]...)
 		l.n.Store(int32(len(l.q)))
-		wake := k > 0 && l.rxWait
-		if wake {
-			l.rxWait = false
-		}
+		wake := k > 0 && l.rxWait.Load() && l.rxWait.Swap(false)
 		l.txWait = k < len(c.pend)
 		l.mu.Unlock()
 		if wake {
@@ -220,8 +219,7 @@ func (c *conn) SendNow(m *sp.Message) (taken, more bool, err error) {
 	l.n.Store(int32(len(l.q)))
 	l.sentMsgs++
 	l.sentBytes += uint64(len(m.Body))
-	wake := l.rxWait
-	l.rxWait = false
+	wake := l.rxWait.Load() && l.rxWait.Swap(false)
 	l.mu.Unlock()
 	if wake {
 		signal(l.rx)
@@ -298,23 +296,29 @@ func (c *conn) Recv(max int) (*sp.Message, error) {
 }
 
 // refill takes what the lane from the peer holds, waiting for something.
+//
+// It waits without the lane's lock: it says it waits (rxWait), then looks
+// again; a sender appends (n), then looks whether the receiver waits. Each
+// stores before it loads, so one of them sees the other: either the
+// receiver sees the message, or the sender sees it wait and wakes it.
 func (c *conn) refill() error {
 	l := c.in
-	l.mu.Lock()
-	for len(l.q) == 0 {
-		if l.closed {
-			l.mu.Unlock()
-			return sp.ErrClosed
-		}
+	for l.n.Load() == 0 && !l.ended.Load() {
 		if c.rd.passed() {
-			l.mu.Unlock()
 			return os.ErrDeadlineExceeded
 		}
-		l.rxWait = true
+		l.rxWait.Store(true)
+		if l.n.Load() > 0 || l.ended.Load() {
+			l.rxWait.Store(false)
+			break
+		}
+		<-l.rx // a message, the end, or a deadline (see readDeadline)
+		l.rxWait.Store(false)
+	}
+	l.mu.Lock()
+	if len(l.q) == 0 {
 		l.mu.Unlock()
-		<-l.rx
-		l.mu.Lock()
-		l.rxWait = false
+		return sp.ErrClosed // the end: messages sent before it came first
 	}
 	c.cur, l.q = l.q, c.cur[:0]
 	c.next = 0
