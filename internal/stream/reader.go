@@ -68,7 +68,7 @@ type reader struct {
 func (b *reader) init(src io.Reader) {
 	b.src = src
 	b.buf = b.small[:]
-	if sc, ok := src.(syscall.Conn); ok {
+	if sc, ok := src.(syscall.Conn); ok && haveRawIO {
 		if raw, err := sc.SyscallConn(); err == nil {
 			b.raw = raw
 			b.fillFn = b.fillRaw
@@ -193,7 +193,7 @@ func (b *reader) directRaw(fd uintptr) bool {
 // otherwise n bytes came or b.err is set (io.EOF for an orderly end).
 func (b *reader) readFD(fd uintptr, p []byte) (n int, done bool) {
 	for {
-		n, err := syscall.Read(int(fd), p)
+		n, err := sysRead(fd, p)
 		switch {
 		case err == syscall.EINTR:
 			continue

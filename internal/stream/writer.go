@@ -138,7 +138,7 @@ func (w *writer) sendNow(m *sp.Message, ipc bool) (taken, more bool, err error) 
 // tryRaw writes once without waiting: on EAGAIN nothing is written.
 func (w *writer) tryRaw(fd uintptr) bool {
 	for {
-		n, err := syscall.Write(int(fd), w.tryDst)
+		n, err := sysWrite(fd, w.tryDst)
 		switch {
 		case err == syscall.EINTR:
 			continue
