@@ -62,12 +62,12 @@ type Pipe struct {
 // leaving m to the caller, when it cannot take m without waiting; more
 // reports that it took m but holds some of it for the next Flush.
 //
-// Over inproc, which has nothing to gain from batching, every send may go
-// direct (eagerSender). Over tcp and ipc (connections that are also resumable) only the
-// send that follows a message a receiver read in its own goroutine does
-// (see readRole.turn): a reply, which would otherwise wait for the writer
-// goroutine to wake; a stream of sends keeps going through the writer,
-// which batches them.
+// Over inproc, which has nothing to gain from batching, every send goes
+// direct (eagerSender). Over tcp and ipc (connections that are also
+// resumable) only the send that follows a message a receiver read in its
+// own goroutine does (see readRole.turn): a reply, which would otherwise
+// wait for the writer goroutine to wake; a stream of sends keeps going
+// through the writer, which batches them.
 type directSender interface {
 	SendNow(m *sp.Message) (taken, more bool, err error)
 }
@@ -77,9 +77,9 @@ type directSender interface {
 // itself then is the pipe's send queue, of SendQueueLen messages, in place
 // of the pipe's queue and writer goroutine, and its SendNow may be called
 // by several senders at once (never with Send or Flush, which the engine
-// then does not call). When SendNow finds it full, the
-// connection calls what NotifyRoom registered once it has room: the pipe
-// then wakes its senders (Pipe.Send) and the socket's (Room).
+// then does not call). When SendNow finds it full, the connection calls
+// what NotifyRoom registered once it has room: the pipe then wakes its
+// senders (Pipe.Send) and the socket's (Room).
 type eagerSender interface {
 	SendsEagerly() bool
 	NotifyRoom(f func())

@@ -25,10 +25,11 @@ type pair struct {
 	onEnd [2]func() // what NotifyEnd registered, by end (see deadline.go)
 }
 
-// conn is one end of an inproc connection. Send, SendNow and Flush are
-// called by one goroutine at a time (the pipe's writer, or a sender holding
-// the pipe's write lock), Recv and Buffered by another (the pipe's reader,
-// or a receiver holding its read role), Close and SetReadDeadline by any.
+// conn is one end of an inproc connection. Send and Flush are called by
+// one goroutine at a time, and never with SendNow, which several senders
+// may call at once (the engine calls only SendNow: see SendsEagerly); Recv
+// and Buffered by one goroutine at a time (the pipe's reader, or a receiver
+// holding its read role); Close, SetReadDeadline and NotifyEnd by any.
 type conn struct {
 	*pair
 	in, out       *lane
@@ -132,13 +133,9 @@ func (c *conn) SendNow(m *sp.Message) (taken, more bool, err error) {
 		return true, false, sp.ErrClosed
 	}
 	l.smu.Lock()
-	if l.tail.Load()-l.head.Load() >= l.limit {
-		l.txWait.Store(true) // then look again (see lane)
-		if l.tail.Load()-l.head.Load() >= l.limit {
-			l.smu.Unlock()
-			return false, false, nil
-		}
-		l.txWait.Store(false)
+	if l.roomLocked(1) == 0 {
+		l.smu.Unlock()
+		return false, false, nil
 	}
 	// Room seen stays room: only senders fill, and they hold smu.
 	one := [1]*sp.Message{wireForm(m)}

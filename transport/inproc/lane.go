@@ -73,22 +73,29 @@ func signal(c chan struct{}) {
 	}
 }
 
-// appendLocked appends the messages of ms that fit, and returns how many;
-// under smu. It wakes the receiver if it waits.
-func (l *lane) appendLocked(ms []*sp.Message) int {
-	t := l.tail.Load()
-	room := l.limit - (t - l.head.Load())
-	if room < uint64(len(ms)) {
+// roomLocked returns how many more messages the lane holds; under smu.
+// When that is fewer than want, it says a sender waits for room (txWait),
+// so that the receiver gives a token on tx once it takes some.
+func (l *lane) roomLocked(want uint64) uint64 {
+	room := l.limit - (l.tail.Load() - l.head.Load())
+	if room < want {
 		l.txWait.Store(true) // then look again: the receiver may just have taken some
-		room = l.limit - (t - l.head.Load())
-		if room >= uint64(len(ms)) {
+		room = l.limit - (l.tail.Load() - l.head.Load())
+		if room >= want {
 			l.txWait.Store(false)
 		}
 	}
-	k := min(uint64(len(ms)), room)
+	return room
+}
+
+// appendLocked appends the messages of ms that fit, and returns how many;
+// under smu. It wakes the receiver if it waits.
+func (l *lane) appendLocked(ms []*sp.Message) int {
+	k := min(uint64(len(ms)), l.roomLocked(uint64(len(ms))))
 	if k == 0 {
 		return 0
 	}
+	t := l.tail.Load()
 	mask := uint64(len(l.ring) - 1)
 	for i, m := range ms[:k] {
 		l.ring[(t+uint64(i))&mask] = m
