@@ -19,6 +19,7 @@ const maxBatch = 32
 type pair struct {
 	once  sync.Once
 	lanes [2]*lane // dialer to listener, and back
+	ends  [2]*conn // the dialer's and the listener's
 
 	mu    sync.Mutex
 	ended bool
@@ -49,7 +50,8 @@ func newConns(proto, peer uint16, addr Addr) (dialer, listener *conn) {
 	p := &pair{lanes: [2]*lane{newLane(), newLane()}}
 	dialer = &conn{pair: p, in: p.lanes[1], out: p.lanes[0], peer: peer, local: Addr(""), remote: addr}
 	listener = &conn{pair: p, in: p.lanes[0], out: p.lanes[1], peer: proto, local: addr, remote: Addr(""), end: 1}
-	for _, c := range []*conn{dialer, listener} {
+	p.ends = [2]*conn{dialer, listener}
+	for _, c := range p.ends {
 		c.pend = make([]*sp.Message, 0, maxBatch)
 		c.rd.wake = c.in.rx
 	}
@@ -67,6 +69,9 @@ func (c *conn) Close() error {
 	c.once.Do(func() {
 		c.lanes[0].end()
 		c.lanes[1].end()
+		for _, e := range c.ends {
+			e.rd.stop()
+		}
 		c.mu.Lock()
 		c.ended = true
 		fs := c.onEnd

@@ -53,6 +53,16 @@ func (d *readDeadline) set(t time.Time) {
 	d.poke()
 }
 
+// stop stops the timer as the connection ends: a Recv returns at once
+// then, and nothing is left to fire later.
+func (d *readDeadline) stop() {
+	d.mu.Lock()
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	d.mu.Unlock()
+}
+
 // SetReadDeadline sets the time after which a Recv that would wait fails
 // with an error matching os.ErrDeadlineExceeded; the zero time means none.
 // It may be called from any goroutine, also while Recv waits.

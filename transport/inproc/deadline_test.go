@@ -298,3 +298,17 @@ func TestCloseWakesWaiters(t *testing.T) {
 		t.Fatal("Recv still waits after Close")
 	}
 }
+
+// Close stops a pending read deadline's timer at both ends.
+func TestCloseStopsDeadlineTimers(t *testing.T) {
+	a, b := connPair(t)
+	a.SetReadDeadline(time.Now().Add(time.Hour))
+	b.SetReadDeadline(time.Now().Add(time.Hour))
+	b.Close()
+	for i, c := range []*conn{a, b} {
+		c.rd.mu.Lock()
+		stopped := !c.rd.timer.Stop()
+		c.rd.mu.Unlock()
+		require.True(t, stopped, "end %d: got a timer still running after Close, want it stopped", i)
+	}
+}
