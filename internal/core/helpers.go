@@ -11,10 +11,11 @@ import (
 
 // Deliver queues m, received on p, for Recv. Protocols call it from
 // Received only (on p's reader goroutine, or on a receiver's that reads p:
-// see Socket.ReadsInRecv). The reader gathers what it
-// delivers while whole frames are already buffered and queues them together
-// (one lock, one wake-up of the receiver); it waits for room, which pushes
-// back on the peer, and frees what it holds if p closes first.
+// see Socket.ReadsInRecv). The reader gathers what it delivers while whole
+// frames are already buffered and queues them together (one lock, one
+// wake-up of the receiver); it waits for room, which pushes back on the
+// peer, and frees what it holds if p closes first. A receiver that reads p
+// itself returns the message to its caller instead.
 func (s *Socket) Deliver(p *Pipe, m *sp.Message) {
 	p.batch = append(p.batch, m)
 }

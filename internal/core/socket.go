@@ -41,8 +41,9 @@ type Protocol interface {
 	RemovePipe(p *Pipe)
 	// Received is called on p's reader goroutine (or, for a protocol
 	// that sets Socket.ReadsInRecv, on a receiver's that reads p) with
-	// each message it reads (header and body together in Body); the protocol owns m. It
-	// may block to push back on the peer, but must return once p closes.
+	// each message it reads (header and body together in Body); the
+	// protocol owns m. It may block to push back on the peer, but must
+	// return once p closes.
 	Received(p *Pipe, m *sp.Message)
 	// SendMsg sends m, owning it also on error; timeout <= 0 means none.
 	SendMsg(ctx context.Context, m *sp.Message, timeout time.Duration) error
