@@ -1,6 +1,7 @@
 package sp
 
 import (
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -49,16 +50,28 @@ const headroom = 32
 // NewMessage returns an empty message (zero-length Header and Body) whose Body
 // has room for at least size bytes without growing.
 func NewMessage(size int) *Message {
-	for i, c := range msgClasses {
-		if size <= c {
-			if v := msgPools[i].Get(); v != nil {
-				return v.(*Message)
-			}
-			return newMessage(c)
-		}
+	i := classOf(size)
+	if i >= len(msgClasses) {
+		return newMessage(size)
 	}
-	return newMessage(size)
+	if v := msgPools[i].Get(); v != nil {
+		return v.(*Message)
+	}
+	return newMessage(msgClasses[i])
 }
+
+// classOf returns the index of the smallest class that holds size bytes,
+// len(msgClasses) if none does.
+func classOf(size int) int {
+	if size <= msgClasses[0] {
+		return 0
+	}
+	return min(bits.Len(uint(size-1))-minClassBits, len(msgClasses))
+}
+
+// minClassBits is log2(msgClasses[0]): class i holds 1<<(minClassBits+i)
+// bytes.
+const minClassBits = 8
 
 func newMessage(size int) *Message {
 	b := make([]byte, 0, headroom+size)
@@ -84,10 +97,7 @@ func (m *Message) Free() {
 	if c < msgClasses[0] || c > 2*msgClasses[len(msgClasses)-1] {
 		return
 	}
-	i := len(msgClasses) - 1
-	for msgClasses[i] > c {
-		i--
-	}
+	i := min(bits.Len(uint(c))-1-minClassBits, len(msgClasses)-1) // the largest class <= c
 	m.Header = m.Header[:0]
 	m.Body = m.buf[headroom:headroom]
 	m.pipe = nil
