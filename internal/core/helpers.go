@@ -26,15 +26,19 @@ func (s *Socket) RecvQueued(ctx context.Context, timeout time.Duration) (*sp.Mes
 	if m := s.RecvQ.TryGet(); m != nil {
 		return m, nil
 	}
-	dl := NewDeadline(timeout)
-	defer dl.Stop()
+	var dl *Deadline // none (nil) unless there is a timeout
+	if timeout > 0 {
+		d := NewDeadline(timeout)
+		dl = &d
+		defer dl.Stop()
+	}
 	if p := s.solo.Load(); p != nil && p.rr != nil {
-		if m, err, ok := s.recvDirect(ctx, p, &dl); ok {
+		if m, err, ok := s.recvDirect(ctx, p, dl); ok {
 			return m, err
 		}
 	}
 	for {
-		m, err := s.RecvQ.GetOr(ctx, &dl, s.closing, s.roleIdle)
+		m, err := s.RecvQ.GetOr(ctx, dl, s.closing, s.roleIdle)
 		if err != errAlt {
 			return m, err
 		}
@@ -43,7 +47,7 @@ func (s *Socket) RecvQueued(ctx context.Context, timeout time.Duration) (*sp.Mes
 		// wait for what nobody reads.
 		if p := s.held.Load(); p != nil {
 			if p == s.solo.Load() {
-				if m, err, ok := s.recvDirect(ctx, p, &dl); ok {
+				if m, err, ok := s.recvDirect(ctx, p, dl); ok {
 					return m, err
 				}
 			} else {
