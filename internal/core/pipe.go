@@ -48,6 +48,7 @@ type Pipe struct {
 	// the connection: the writer for a batch, or a sender going direct.
 	now   directSender  // nil if the transport has no direct path
 	eager eagerSender   // every send goes direct; nil if not
+	rc    recvCounter   // the connection counts what it receives; nil if not
 	room  chan struct{} // a token: the connection has room (eager)
 	wmu   sync.Mutex
 
@@ -89,6 +90,14 @@ type eagerSender interface {
 	// counters per message), and how much of it the peer has yet to
 	// receive: the pipe's sent traffic and send queue.
 	SendCounts() (msgs, bytes uint64, queued int)
+}
+
+// recvCounter is implemented by connections that count what they receive
+// at no cost (inproc: see its lane), exactly whenever the receiving end
+// has taken all there is: the pipe then counts nothing itself, where it
+// would add to two atomic counters per message.
+type recvCounter interface {
+	RecvCounts() (msgs, bytes uint64)
 }
 
 // maxBatch is the most messages a reader gathers before queueing them.
@@ -133,6 +142,7 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 			s.Room.Broadcast()
 		})
 	}
+	p.rc, _ = conn.(recvCounter)
 	if res, ok := conn.(resumable); ok && res.Resumable() {
 		if s.ReadsInRecv {
 			p.rr = newReadRole(p, res)
@@ -182,6 +192,9 @@ func (p *Pipe) CloseWith(err error) {
 // length.
 func (p *Pipe) trafficNow() (t sp.Traffic, queued int) {
 	t = p.traffic.snapshot()
+	if p.rc != nil {
+		t.MsgsRecv, t.BytesRecv = p.rc.RecvCounts()
+	}
 	if p.eager != nil {
 		msgs, bytes, n := p.eager.SendCounts()
 		t.MsgsSent += msgs
@@ -329,8 +342,10 @@ func (p *Pipe) reader() {
 			p.flush()
 			break
 		}
-		p.traffic.msgsRecv.Add(1)
-		p.traffic.bytesRecv.Add(uint64(len(m.Body)))
+		if p.rc == nil {
+			p.traffic.msgsRecv.Add(1)
+			p.traffic.bytesRecv.Add(uint64(len(m.Body)))
+		}
 		m.SetPipe(p)
 		p.sock.proto.Received(p, m)
 		if len(p.batch) > 0 && (len(p.batch) >= maxBatch || p.more == nil || !p.more.Buffered()) {

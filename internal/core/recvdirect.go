@@ -466,8 +466,10 @@ func (p *Pipe) received(m *sp.Message) *sp.Message {
 		m.Free()
 		return nil
 	}
-	p.rr.readMsgs++
-	p.rr.readBytes += uint64(len(m.Body))
+	if p.rc == nil {
+		p.rr.readMsgs++
+		p.rr.readBytes += uint64(len(m.Body))
+	}
 	m.SetPipe(p)
 	p.sock.proto.Received(p, m)
 	if len(p.batch) == 0 {
@@ -493,7 +495,7 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 	if got {
 		s.readAhead(p)
 	}
-	if r.readMsgs >= countBatch || p.more == nil || !p.more.Buffered() {
+	if r.readMsgs > 0 && (r.readMsgs >= countBatch || p.more == nil || !p.more.Buffered()) {
 		r.count()
 	}
 	keep := !s.RecvQ.Waiting() && s.solo.Load() == p && !p.IsClosed()

@@ -13,7 +13,8 @@ import (
 // (a pipe's reader or writer goroutine, a sender going direct, or the
 // receiver holding the pipe's read role, which adds in batches: see
 // readRole.count), so counting never contends. An eager connection
-// (inproc) counts what it sends itself (Pipe.trafficNow).
+// (inproc) counts what it sends itself, and a recvCounter what it receives
+// (Pipe.trafficNow).
 type traffic struct {
 	msgsSent, bytesSent, msgsRecv, bytesRecv atomic.Uint64
 }

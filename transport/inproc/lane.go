@@ -21,21 +21,58 @@ import (
 // flag. Each stores before it loads, so one of the two sees the other: the
 // waiter sees the change, or the other end sees it wait and wakes it.
 type lane struct {
-	smu       sync.Mutex    // held by the sender that appends
-	ring      []*sp.Message // its length is a power of two, at least limit
-	limit     uint64        // the most messages in the lane; set before the first send
-	sentBytes uint64        // all the senders appended; under smu
-	onRoom    func()        // what NotifyRoom registered; set before the first send
-
-	tail atomic.Uint64 // messages appended, ever
-	head atomic.Uint64 // messages taken, ever, as far as the receiver has said
-
-	ended  atomic.Bool
-	rxWait atomic.Bool   // the receiver waits on rx
-	txWait atomic.Bool   // a sender waits on tx (or found the lane full)
+	// Set before the first send, then only read.
+	ring   []slot        // its length is a power of two, over limit
+	limit  uint64        // the most messages in the lane
+	onRoom func()        // what NotifyRoom registered
 	rx     chan struct{} // a token for the receiver: messages, the end, a new deadline
 	tx     chan struct{} // a token for a sender: room, or the end
+	ended  atomic.Bool
+	_      pad
+
+	// The senders' own, under smu. Senders keep the head they last saw
+	// (seen), so that a send reads the receiver's line only when the lane
+	// looks full to it.
+	smu       sync.Mutex
+	sentBytes uint64 // all the senders appended
+	seen      uint64 // head, as last loaded
+	_         pad
+
+	// What the senders store and the receiver loads.
+	tail   atomic.Uint64 // messages appended, ever
+	txWait atomic.Bool   // a sender waits on tx (or found the lane full)
+	_      pad
+
+	// What the receiver stores and the senders load.
+	head   atomic.Uint64 // messages taken, ever, as far as the receiver has said
+	rxWait atomic.Bool   // the receiver waits on rx
+	_      pad
 }
+
+// A slot holds a message in the ring, and how many bytes the lane carried
+// up to and including it, so that the receiving end can count what it
+// received without a counter of its own (see receivedLocked).
+type slot struct {
+	m   *sp.Message
+	cum uint64 // sentBytes once m was appended; only senders write it
+}
+
+// receivedLocked returns how many messages, and bytes, the receiver has
+// taken, as far as it has said (it says at once when it has taken all
+// there is); under smu. A sender, which holds smu, has not reused the slot
+// of the last message said taken: the ring is longer than limit.
+func (l *lane) receivedLocked() (msgs, bytes uint64) {
+	h := l.head.Load()
+	if h == 0 {
+		return 0, 0
+	}
+	return h, l.ring[(h-1)&uint64(len(l.ring)-1)].cum
+}
+
+// pad keeps what one side of a lane stores off the cache lines of what the
+// other side stores: a line that both write moves between their cores at
+// every message.
+type pad [64]byte
 
 // laneCap is a lane's limit until SetSendQueueLen sets it.
 const laneCap = 64
@@ -50,11 +87,11 @@ func newLane() *lane {
 // send.
 func (l *lane) setLimit(n int) {
 	n = max(n, 1)
-	size := 1
-	for size < n {
+	size := 2
+	for size <= n {
 		size <<= 1
 	}
-	l.ring = make([]*sp.Message, size)
+	l.ring = make([]slot, size)
 	l.limit = uint64(n)
 }
 
@@ -77,10 +114,16 @@ func signal(c chan struct{}) {
 // When that is fewer than want, it says a sender waits for room (txWait),
 // so that the receiver gives a token on tx once it takes some.
 func (l *lane) roomLocked(want uint64) uint64 {
-	room := l.limit - (l.tail.Load() - l.head.Load())
+	t := l.tail.Load()
+	if room := l.limit - (t - l.seen); room >= want {
+		return room
+	}
+	l.seen = l.head.Load()
+	room := l.limit - (t - l.seen)
 	if room < want {
 		l.txWait.Store(true) // then look again: the receiver may just have taken some
-		room = l.limit - (l.tail.Load() - l.head.Load())
+		l.seen = l.head.Load()
+		room = l.limit - (t - l.seen)
 		if room >= want {
 			l.txWait.Store(false)
 		}
@@ -98,14 +141,37 @@ func (l *lane) appendLocked(ms []*sp.Message) int {
 	t := l.tail.Load()
 	mask := uint64(len(l.ring) - 1)
 	for i, m := range ms[:k] {
-		l.ring[(t+uint64(i))&mask] = m
 		l.sentBytes += uint64(len(m.Body))
+		l.ring[(t+uint64(i))&mask] = slot{m, l.sentBytes}
 	}
 	l.tail.Store(t + k)
 	if l.rxWait.Load() && l.rxWait.Swap(false) {
 		signal(l.rx)
 	}
 	return int(k)
+}
+
+// appendOne appends m in its wire form if the lane has room, and reports
+// whether it did; it wakes the receiver if it waits. It takes smu, and
+// makes the wire form under it once room is certain (wireForm may replace
+// m, which the caller keeps when the lane is full).
+func (l *lane) appendOne(m *sp.Message) bool {
+	l.smu.Lock()
+	t := l.tail.Load()
+	if t-l.seen >= l.limit && l.roomLocked(1) == 0 {
+		l.smu.Unlock()
+		return false
+	}
+	m = wireForm(m)
+	l.sentBytes += uint64(len(m.Body))
+	l.ring[t&uint64(len(l.ring)-1)] = slot{m, l.sentBytes}
+	l.tail.Store(t + 1)
+	wake := l.rxWait.Load() // after the tail: see lane
+	l.smu.Unlock()
+	if wake && l.rxWait.Swap(false) {
+		signal(l.rx)
+	}
+	return true
 }
 
 // reader is the receiving end's view of a lane; only the receiver touches
@@ -126,8 +192,8 @@ func (r *reader) next(l *lane) *sp.Message {
 		}
 	}
 	i := r.h & uint64(len(l.ring)-1)
-	m := l.ring[i]
-	l.ring[i] = nil
+	m := l.ring[i].m
+	l.ring[i].m = nil
 	r.h++
 	if r.h == r.t || r.h-r.said >= max(l.limit/4, 1) {
 		r.say(l)
