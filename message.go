@@ -168,7 +168,14 @@ func (m *Message) JoinHeader() bool {
 		f.Free() // m's old buffer
 		return true
 	}
-	copy(m.Body, m.Header)
+	switch h { // the usual sizes, a hop count or a request id, without a call
+	case 4:
+		*(*[4]byte)(m.Body) = [4]byte(m.Header)
+	case 8:
+		*(*[8]byte)(m.Body) = [8]byte(m.Header)
+	default:
+		copy(m.Body, m.Header)
+	}
 	m.Header = m.Header[:0]
 	return true
 }

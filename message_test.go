@@ -113,6 +113,16 @@ func TestMessageJoinHeader(t *testing.T) {
 			m.Body = append(m.Body, "body"...)
 			return m
 		}, true},
+		{"8-byte header", []byte("12345678"), func() *sp.Message {
+			m := sp.NewMessage(64)
+			m.Body = append(m.Body, "body"...)
+			return m
+		}, true},
+		{"12-byte header", []byte("123456789abc"), func() *sp.Message {
+			m := sp.NewMessage(64)
+			m.Body = append(m.Body, "body"...)
+			return m
+		}, true},
 		{"32-byte header", make([]byte, 32), func() *sp.Message {
 			m := sp.NewMessage(64)
 			m.Body = append(m.Body, "body"...)

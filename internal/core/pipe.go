@@ -232,7 +232,7 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 		p.wmu.Unlock()
 		return false
 	}
-	return p.sent(m, true)
+	return p.sent(m)
 }
 
 // sendNow hands m to an eager connection, which may take it from several
@@ -241,23 +241,24 @@ func (p *Pipe) sendNow(m *sp.Message) bool {
 	if p.IsClosed() {
 		return false
 	}
-	return p.sent(m, false)
+	taken, _, err := p.now.SendNow(m) // it counts for itself
+	if taken && err != nil {
+		p.closeWith(err)
+	}
+	return taken
 }
 
-// sent calls SendNow, releasing wmu after it if locked, and does what its
-// results ask.
-func (p *Pipe) sent(m *sp.Message, locked bool) bool {
+// sent calls SendNow for a pipe that is not eager, with wmu held, releases
+// wmu, and does what SendNow's results ask.
+func (p *Pipe) sent(m *sp.Message) bool {
 	size := uint64(len(m.Header) + len(m.Body))
 	taken, more, err := p.now.SendNow(m)
-	if locked {
-		p.wmu.Unlock()
-	}
+	p.wmu.Unlock()
 	switch {
 	case !taken:
 		return false
 	case err != nil:
 		p.closeWith(err)
-	case p.eager != nil: // it counts for itself
 	default:
 		p.traffic.msgsSent.Add(1)
 		p.traffic.bytesSent.Add(size)

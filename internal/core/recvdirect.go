@@ -472,11 +472,17 @@ func (p *Pipe) received(m *sp.Message) *sp.Message {
 	}
 	m.SetPipe(p)
 	p.sock.proto.Received(p, m)
-	if len(p.batch) == 0 {
+	switch len(p.batch) {
+	case 0:
 		return nil
+	case 1: // as ever, with the protocols that read here
+		m = p.batch[0]
+		p.batch[0] = nil
+		p.batch = p.batch[:0]
+		return m
 	}
 	m = p.batch[0]
-	for _, extra := range p.batch[1:] { // not done by the protocols that read here
+	for _, extra := range p.batch[1:] {
 		if !p.sock.RecvQ.TryPut(extra) {
 			extra.Free()
 			p.sock.Dropped(DropQueueFull)
@@ -492,7 +498,7 @@ func (p *Pipe) received(m *sp.Message) *sp.Message {
 // queue (they would wait in vain while the role idles with the receivers).
 func (s *Socket) doneReading(p *Pipe, got bool) {
 	r := p.rr
-	if got {
+	if got && p.more != nil && p.eager == nil {
 		s.readAhead(p)
 	}
 	if r.readMsgs > 0 && (r.readMsgs >= countBatch || p.more == nil || !p.more.Buffered()) {
@@ -528,13 +534,11 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 // Recv), and the next Recv finds it in readRole.ahead, or, if the role goes
 // back to the reader goroutine meanwhile, in the queue.
 //
-// Not over a connection that delivers whole messages (eager: inproc), which
-// has no frames to judge: the next Recv reads on from it, at less cost than
-// through the queue.
+// Its caller skips it over a connection that cannot tell what is buffered
+// (p.more nil), and over one that delivers whole messages (eager: inproc),
+// which has no frames to judge: the next Recv reads on from it, at less
+// cost than through the queue.
 func (s *Socket) readAhead(p *Pipe) {
-	if p.more == nil || p.eager != nil {
-		return
-	}
 	r := p.rr
 	for s.solo.Load() == p && len(r.ahead) < maxBatch && p.more.Buffered() && !p.IsClosed() {
 		m, err := p.conn.Recv(p.maxSize)

@@ -185,10 +185,8 @@ type reader struct {
 // not wait.
 func (r *reader) next(l *lane) *sp.Message {
 	if r.h == r.t {
-		r.t = l.tail.Load()
-		if r.h == r.t {
-			r.say(l)
-			return nil
+		if r.t = l.tail.Load(); r.h == r.t {
+			return nil // it said so when it took the last one
 		}
 	}
 	i := r.h & uint64(len(l.ring)-1)
