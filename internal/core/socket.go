@@ -77,9 +77,12 @@ type Socket struct {
 	// A protocol may set it if its Received only ever calls Deliver, at
 	// most once per message, and never blocks.
 	ReadsInRecv bool
-	solo        atomic.Pointer[Pipe] // the only pipe, or nil
-	held        atomic.Pointer[Pipe] // the pipe whose read role receivers hold, or nil
-	roleIdle    chan struct{}        // a token: a read role was left with receivers
+	// RecvIsQueued, set by a protocol in Init whose RecvMsg only calls
+	// RecvQueued, has the socket's RecvMsg call RecvQueued itself.
+	RecvIsQueued bool
+	solo         atomic.Pointer[Pipe] // the only pipe, or nil
+	held         atomic.Pointer[Pipe] // the pipe whose read role receivers hold, or nil
+	roleIdle     chan struct{}        // a token: a read role was left with receivers
 
 	sendTimeout atomic.Int64
 	recvTimeout atomic.Int64
@@ -185,7 +188,11 @@ func (s *Socket) RecvMsg(ctx context.Context) (*sp.Message, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return s.proto.RecvMsg(ctx, time.Duration(s.recvTimeout.Load()))
+	timeout := time.Duration(s.recvTimeout.Load())
+	if s.RecvIsQueued {
+		return s.RecvQueued(ctx, timeout)
+	}
+	return s.proto.RecvMsg(ctx, timeout)
 }
 
 // OpenContext implements sp.Socket.

@@ -32,7 +32,8 @@ func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&pair{raw: true})
 
 func (p *pair) Init(s *core.Socket) {
 	p.s, p.rr.S = s, s
-	s.ReadsInRecv = true // Received only delivers
+	s.ReadsInRecv = true  // Received only delivers
+	s.RecvIsQueued = true // RecvMsg is RecvQueued
 	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
 }
 

@@ -60,7 +60,8 @@ func NewPolySocket() (sp.Socket, error) {
 
 func (x *pair1) Init(s *core.Socket) {
 	x.s = s
-	s.ReadsInRecv = true // Received delivers, drops or closes the pipe; it never blocks
+	s.ReadsInRecv = true  // Received delivers, drops or closes the pipe; it never blocks
+	s.RecvIsQueued = true // RecvMsg is RecvQueued
 	core.DefineReadOnly(s.Options(), sp.Raw, x.raw)
 	core.Define(s.Options(), Polyamorous, false, func(bool) error {
 		if s.Started() {

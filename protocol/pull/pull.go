@@ -30,7 +30,8 @@ func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&pull{raw: true})
 
 func (p *pull) Init(s *core.Socket) {
 	p.s = s
-	s.ReadsInRecv = true // Received only delivers
+	s.ReadsInRecv = true  // Received only delivers
+	s.RecvIsQueued = true // RecvMsg is RecvQueued
 	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
 }
 

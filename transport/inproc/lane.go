@@ -38,14 +38,22 @@ type lane struct {
 	seen      uint64 // head, as last loaded
 	_         pad
 
-	// What the senders store and the receiver loads.
-	tail   atomic.Uint64 // messages appended, ever
-	txWait atomic.Bool   // a sender waits on tx (or found the lane full)
+	// Each of the two hand-shakes below (see above) on a line of its own:
+	// one side stores a field and loads the other, the other side stores
+	// the other and loads the first, so that a message to a waiting
+	// receiver (or room for a waiting sender) moves one line between
+	// their cores, not two.
+
+	// Messages appended, ever; the senders store it, the receiver loads
+	// it. The receiver waits on rx.
+	tail   atomic.Uint64
+	rxWait atomic.Bool
 	_      pad
 
-	// What the receiver stores and the senders load.
-	head   atomic.Uint64 // messages taken, ever, as far as the receiver has said
-	rxWait atomic.Bool   // the receiver waits on rx
+	// Messages taken, ever, as far as the receiver has said; it stores
+	// it, senders load it. A sender waits on tx (or found the lane full).
+	head   atomic.Uint64
+	txWait atomic.Bool
 	_      pad
 }
 
