@@ -316,7 +316,8 @@ stats() {
 fmt_val() { # kind size value -> shown value
 	awk -v k="$1" -v s="$2" -v v="$3" 'BEGIN {
 		if (v == "") { print "—"; exit }
-		if (k == "lat") printf "%.1f", v
+		if (k == "lat" && v < 1) printf "%.3f", v # inproc: tenths would hide the ratio
+		else if (k == "lat") printf "%.1f", v
 		else if (s == 64) printf "%.0f", v
 		else printf "%.1f", v * s / 1e6
 	}'
