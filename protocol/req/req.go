@@ -26,6 +26,10 @@ const (
 // It may be set on the socket, and on a context for that context alone.
 var ResendTime = sp.NewOption[time.Duration]("req:resend-time")
 
+// testHookSent, if set, is called by a request's Send after it handed the
+// request to p and before it records that: tests use it to close p there.
+var testHookSent func(p *core.Pipe)
+
 type req struct {
 	s       *core.Socket
 	rr      core.RoundRobin
@@ -261,6 +265,9 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 	// Wait for a peer with room: the request is sent once before Send
 	// returns, then again by the resend timer until its reply comes.
 	p, err := r.rr.Send(ctx, m.Clone(), timeout)
+	if testHookSent != nil && err == nil {
+		testHookSent(p)
+	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -271,6 +278,14 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 	if err != nil {
 		c.finish()
 		return err
+	}
+	if p.IsClosed() {
+		// p closed while Send handed it the request, and RemovePipe may
+		// have looked for requests on p before c.pipe said so: send it
+		// again now rather than when the resend timer fires.
+		r.resends.Add(1)
+		c.dispatch()
+		return nil
 	}
 	c.pipe = p
 	c.arm()
