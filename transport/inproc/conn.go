@@ -151,13 +151,13 @@ func (c *conn) SendCounts() (msgs, bytes uint64, queued int) {
 	l := c.out
 	l.smu.Lock()
 	defer l.smu.Unlock()
-	t := l.tail.Load()
-	return t, l.sentBytes, int(t - l.head.Load())
+	return l.next, l.sentBytes, int(l.next - l.headLocked())
 }
 
 // RecvCounts returns how many messages, and bytes, the connection took
 // from the peer: exact whenever this end has received all there is, and
-// otherwise at most a quarter of a lane behind.
+// otherwise at most a quarter of a lane behind. A message handed to this
+// end while it waited counts as taken at once (see lane).
 func (c *conn) RecvCounts() (msgs, bytes uint64) {
 	l := c.in
 	l.smu.Lock()
@@ -194,27 +194,38 @@ func (c *conn) Buffered() bool { return c.r.buffered(c.in) }
 // next Recv goes on where it left off.
 func (c *conn) Recv(max int) (*sp.Message, error) {
 	l := c.in
-	m := c.r.next(l)
+	var m *sp.Message
+	if !c.r.empty(l) {
+		m = c.r.take(l)
+	}
 	for m == nil {
-		if l.ended.Load() {
-			if m = c.r.next(l); m == nil { // appended before the end came
+		if end, passed := l.ended.Load(), c.rd.passed(); end || passed {
+			// What was sent before is received first: a message
+			// appended, or handed over (rx).
+			if m = c.r.next(l); m == nil {
+				m = c.r.handed(l)
+			}
+			if m != nil {
+				break
+			}
+			if end {
 				return nil, sp.ErrClosed
 			}
-			break
-		}
-		if c.rd.passed() {
 			return nil, os.ErrDeadlineExceeded
 		}
-		l.rxWait.Store(true) // then look again (see lane)
-		if m = c.r.next(l); m != nil || l.ended.Load() {
-			l.rxWait.Store(false)
+		c.r.wait(l) // then look again (see lane)
+		if !c.r.empty(l) {
+			m = c.r.take(l)
 			continue
 		}
-		<-l.rx // a message, the end, or a deadline (see readDeadline)
-		if l.rxWait.Load() {
-			l.rxWait.Store(false)
+		if l.ended.Load() {
+			continue
 		}
-		m = c.r.next(l)
+		// A message handed over, or a token: one appended, the end, a
+		// deadline (see readDeadline).
+		if m = <-l.rx; m != nil {
+			c.r.h++
+		}
 	}
 	if max > 0 && len(m.Body) > max {
 		n := len(m.Body)

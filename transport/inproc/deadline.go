@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/spgo/sp"
 )
 
 // An inproc connection offers what lets the engine's receivers read it in
@@ -15,8 +17,8 @@ import (
 // readDeadline is a connection's read deadline. Recv looks at it only
 // before it would wait, so a message at hand is returned even past it.
 type readDeadline struct {
-	at   atomic.Int64  // the deadline in Unix nanoseconds; 0: none
-	wake chan struct{} // the receiver's token (lane.rx): the deadline changed or passed
+	at   atomic.Int64     // the deadline in Unix nanoseconds; 0: none
+	wake chan *sp.Message // the receiver's channel (lane.rx), for a token: the deadline changed or passed
 
 	mu    sync.Mutex
 	timer *time.Timer // pokes wake when a future deadline passes
@@ -25,10 +27,12 @@ type readDeadline struct {
 // passed reports whether the deadline has passed.
 func (d *readDeadline) passed() bool {
 	at := d.at.Load()
-	return at != 0 && time.Now().UnixNano() >= at
+	return at != 0 && passedAt(at) // small enough to inline
 }
 
-func (d *readDeadline) poke() { signal(d.wake) }
+func passedAt(at int64) bool { return time.Now().UnixNano() >= at }
+
+func (d *readDeadline) poke() { poke(d.wake) }
 
 // set sets the deadline; the zero time clears it.
 func (d *readDeadline) set(t time.Time) {

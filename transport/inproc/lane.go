@@ -10,71 +10,91 @@ import (
 // A lane carries messages one way: a ring that senders fill and one
 // receiver empties. Senders take a lock among themselves (SendNow may run
 // in several goroutines at once); the receiver takes none. Each side tells
-// the other what it did through one atomic counter (tail: appended; head:
-// taken), so the receiver, which never shares a lock with a sender, costs
-// a sender nothing while it reads.
+// the other what it did through one atomic word (tail: what the senders
+// appended; said: what the receiver took, and whether it waits), so the
+// receiver, which never shares a lock with a sender, costs a sender nothing
+// while it reads.
+//
+// Each message has a position, counted from 0 for the lane's first.
+// Usually it goes through the ring. But a message sent while the receiver
+// waits for exactly its position goes to the receiver itself, through the
+// receiver's channel (rx), as a message crosses a bare Go channel: the
+// ring's slot and tail are left alone, and the receiver, woken with the
+// message in hand, says nothing back. A later sender that appends to the
+// ring publishes a tail past that position; a receiver that finds such a
+// position's slot empty knows the message waits in rx.
 //
 // Each end waits on a channel of its own, for a token the other end gives
 // when it does what the waiter waits for: a wait is one channel operation,
-// as on a bare Go channel. A waiter says it waits (an atomic flag) and then
-// looks again; the other end updates its counter and then looks at the
-// flag. Each stores before it loads, so one of the two sees the other: the
-// waiter sees the change, or the other end sees it wait and wakes it.
+// as on a bare Go channel. A waiter says it waits (said, or txWait) and
+// then looks again; the other end updates its counter and then looks at
+// the word. Each stores before it loads, so one of the two sees the other:
+// the waiter sees the change, or the other end sees it wait and wakes it.
+// A receiver that waits more than once at the same position says the same
+// word again; senders wake it once per word (claimed), which is enough,
+// since each time it looks at the ring after its word is stored.
 type lane struct {
 	// Set before the first send, then only read.
-	ring   []slot        // its length is a power of two, over limit
-	limit  uint64        // the most messages in the lane
-	onRoom func()        // what NotifyRoom registered
-	rx     chan struct{} // a token for the receiver: messages, the end, a new deadline
-	tx     chan struct{} // a token for a sender: room, or the end
+	ring   []slot           // its length is a power of two, over limit
+	limit  uint64           // the most messages in the lane
+	onRoom func()           // what NotifyRoom registered
+	rx     chan *sp.Message // for the receiver: a message handed over, or a token (nil): messages, the end, a new deadline
+	tx     chan struct{}    // a token for a sender: room, or the end
 	ended  atomic.Bool
 	_      pad
 
-	// The senders' own, under smu. Senders keep the head they last saw
-	// (seen), so that a send reads the receiver's line only when the lane
-	// looks full to it.
+	// The senders' own, under smu.
 	smu       sync.Mutex
-	sentBytes uint64 // all the senders appended
-	seen      uint64 // head, as last loaded
+	next      uint64 // the position of the next message sent
+	sentBytes uint64 // all the senders sent
+	seen      uint64 // the receiver has taken at least this many messages
+	claimed   uint64 // the last word of a waiting receiver a sender woke it for
 	_         pad
 
-	// Each of the two hand-shakes below (see above) on a line of its own:
-	// one side stores a field and loads the other, the other side stores
-	// the other and loads the first, so that a message to a waiting
-	// receiver (or room for a waiting sender) moves one line between
-	// their cores, not two.
+	// Positions below tail are settled: in the ring, or handed over. The
+	// senders store it, the receiver loads it.
+	tail atomic.Uint64
+	_    pad
 
-	// Messages appended, ever; the senders store it, the receiver loads
-	// it. The receiver waits on rx.
-	tail   atomic.Uint64
-	rxWait atomic.Bool
-	_      pad
-
-	// Messages taken, ever, as far as the receiver has said; it stores
-	// it, senders load it. A sender waits on tx (or found the lane full).
-	head   atomic.Uint64
+	// said is the position the receiver has taken all messages before,
+	// times two, plus one while it waits for the message at that
+	// position; it stores it, senders load it. A sender that finds no
+	// room says it waits (txWait) and waits on tx.
+	said   atomic.Uint64
 	txWait atomic.Bool
 	_      pad
 }
 
 // A slot holds a message in the ring, and how many bytes the lane carried
 // up to and including it, so that the receiving end can count what it
-// received without a counter of its own (see receivedLocked).
+// received without a counter of its own (see receivedLocked). The slot of a
+// message handed over keeps its count only.
 type slot struct {
 	m   *sp.Message
-	cum uint64 // sentBytes once m was appended; only senders write it
+	cum uint64 // sentBytes once m was sent; only senders write it
 }
+
+// waiting is the receiver's word (said) while it waits for position h.
+func waiting(h uint64) uint64 { return h<<1 | 1 }
 
 // receivedLocked returns how many messages, and bytes, the receiver has
 // taken, as far as it has said (it says at once when it has taken all
-// there is); under smu. A sender, which holds smu, has not reused the slot
-// of the last message said taken: the ring is longer than limit.
+// there is) or senders handed it; under smu. A sender, which holds smu, has
+// not reused the slot of the last message said taken: the ring is longer
+// than limit.
 func (l *lane) receivedLocked() (msgs, bytes uint64) {
-	h := l.head.Load()
+	h := l.headLocked()
 	if h == 0 {
 		return 0, 0
 	}
 	return h, l.ring[(h-1)&uint64(len(l.ring)-1)].cum
+}
+
+// headLocked returns how many messages the receiver has taken, as far as
+// senders know; under smu.
+func (l *lane) headLocked() uint64 {
+	l.seen = max(l.seen, l.said.Load()>>1)
+	return l.seen
 }
 
 // pad keeps what one side of a lane stores off the cache lines of what the
@@ -86,7 +106,7 @@ type pad [64]byte
 const laneCap = 64
 
 func newLane() *lane {
-	l := &lane{rx: make(chan struct{}, 1), tx: make(chan struct{}, 1)}
+	l := &lane{rx: make(chan *sp.Message, 1), tx: make(chan struct{}, 1)}
 	l.setLimit(laneCap)
 	return l
 }
@@ -103,11 +123,11 @@ func (l *lane) setLimit(n int) {
 	l.limit = uint64(n)
 }
 
-// end closes the lane and wakes both its ends. What was appended before is
+// end closes the lane and wakes both its ends. What was sent before is
 // still received.
 func (l *lane) end() {
 	l.ended.Store(true)
-	signal(l.rx)
+	poke(l.rx)
 	signal(l.tx)
 }
 
@@ -118,25 +138,44 @@ func signal(c chan struct{}) {
 	}
 }
 
+// poke gives the receiver a token, unless something is in its channel
+// already (which wakes it as well).
+func poke(c chan *sp.Message) {
+	select {
+	case c <- nil:
+	default:
+	}
+}
+
 // roomLocked returns how many more messages the lane holds; under smu.
 // When that is fewer than want, it says a sender waits for room (txWait),
 // so that the receiver gives a token on tx once it takes some.
 func (l *lane) roomLocked(want uint64) uint64 {
-	t := l.tail.Load()
-	if room := l.limit - (t - l.seen); room >= want {
+	if room := l.limit - (l.next - l.seen); room >= want {
 		return room
 	}
-	l.seen = l.head.Load()
-	room := l.limit - (t - l.seen)
+	room := l.limit - (l.next - l.headLocked())
 	if room < want {
 		l.txWait.Store(true) // then look again: the receiver may just have taken some
-		l.seen = l.head.Load()
-		room = l.limit - (t - l.seen)
+		room = l.limit - (l.next - l.headLocked())
 		if room >= want {
 			l.txWait.Store(false)
 		}
 	}
 	return room
+}
+
+// publishLocked stores the tail after messages were appended, and reports
+// whether the receiver waits for them and no sender has woken it yet;
+// under smu.
+func (l *lane) publishLocked() (wake bool) {
+	l.tail.Store(l.next)
+	w := l.said.Load() // after the tail: see lane
+	if w&1 == 0 || w == l.claimed {
+		return false
+	}
+	l.claimed = w
+	return true
 }
 
 // appendLocked appends the messages of ms that fit, and returns how many;
@@ -146,38 +185,58 @@ func (l *lane) appendLocked(ms []*sp.Message) int {
 	if k == 0 {
 		return 0
 	}
-	t := l.tail.Load()
 	mask := uint64(len(l.ring) - 1)
-	for i, m := range ms[:k] {
+	for _, m := range ms[:k] {
 		l.sentBytes += uint64(len(m.Body))
-		l.ring[(t+uint64(i))&mask] = slot{m, l.sentBytes}
+		l.ring[l.next&mask] = slot{m, l.sentBytes}
+		l.next++
 	}
-	l.tail.Store(t + k)
-	if l.rxWait.Load() && l.rxWait.Swap(false) {
-		signal(l.rx)
+	if l.publishLocked() {
+		poke(l.rx)
 	}
 	return int(k)
 }
 
-// appendOne appends m in its wire form if the lane has room, and reports
-// whether it did; it wakes the receiver if it waits. It takes smu, and
-// makes the wire form under it once room is certain (wireForm may replace
-// m, which the caller keeps when the lane is full).
+// appendOne sends m in its wire form if the lane has room, and reports
+// whether it did: to the receiver itself if it waits for it, else into the
+// ring, waking the receiver if it waits. It takes smu, and makes the wire
+// form under it once room is certain (wireForm may replace m, which the
+// caller keeps when the lane is full).
 func (l *lane) appendOne(m *sp.Message) bool {
 	l.smu.Lock()
-	t := l.tail.Load()
-	if t-l.seen >= l.limit && l.roomLocked(1) == 0 {
+	t := l.next
+	i := t & uint64(len(l.ring)-1)
+	if l.said.Load() == waiting(t) {
+		// It took all before t, and waits for t: hand m over, unless
+		// a token is in the way (the ring takes m then, and the token
+		// wakes the receiver).
+		m = wireForm(m)
+		n := uint64(len(m.Body)) // m is the receiver's once handed over
+		select {
+		case l.rx <- m:
+			l.sentBytes += n
+			l.ring[i].cum = l.sentBytes
+			l.next = t + 1
+			l.seen = t + 1 // handed over is taken
+			l.claimed = waiting(t)
+			l.smu.Unlock()
+			return true
+		default:
+			l.seen = max(l.seen, t)
+		}
+	} else if t-l.seen >= l.limit && l.roomLocked(1) == 0 {
 		l.smu.Unlock()
 		return false
+	} else {
+		m = wireForm(m)
 	}
-	m = wireForm(m)
 	l.sentBytes += uint64(len(m.Body))
-	l.ring[t&uint64(len(l.ring)-1)] = slot{m, l.sentBytes}
-	l.tail.Store(t + 1)
-	wake := l.rxWait.Load() // after the tail: see lane
+	l.ring[i] = slot{m, l.sentBytes}
+	l.next = t + 1
+	wake := l.publishLocked()
 	l.smu.Unlock()
-	if wake && l.rxWait.Swap(false) {
-		signal(l.rx)
+	if wake {
+		poke(l.rx)
 	}
 	return true
 }
@@ -185,36 +244,70 @@ func (l *lane) appendOne(m *sp.Message) bool {
 // reader is the receiving end's view of a lane; only the receiver touches
 // it.
 type reader struct {
-	h, t uint64 // the next message to take; the tail last seen
-	said uint64 // the head last stored in the lane
+	h, t uint64 // the next position to take; the tail last seen
+	said uint64 // the position last said (lane.said)
 }
 
-// next returns the next message, or nil if none has been appended; it does
-// not wait.
+// next returns the next message, or nil if none has been sent; it does not
+// wait.
 func (r *reader) next(l *lane) *sp.Message {
-	if r.h == r.t {
-		if r.t = l.tail.Load(); r.h == r.t {
-			return nil // it said so when it took the last one
-		}
+	if r.empty(l) {
+		return nil // it said so when it took the last one
+	}
+	return r.take(l)
+}
+
+// empty reports whether the ring holds nothing for the reader; it is
+// small enough to inline, for a receiver about to wait, which looks twice.
+func (r *reader) empty(l *lane) bool {
+	return r.h >= r.t && r.h >= l.tail.Load()
+}
+
+// take takes the message at the reader's position, when the ring is not
+// empty.
+func (r *reader) take(l *lane) *sp.Message {
+	if r.h >= r.t {
+		r.t = l.tail.Load()
 	}
 	i := r.h & uint64(len(l.ring)-1)
 	m := l.ring[i].m
-	l.ring[i].m = nil
+	if m == nil {
+		// Handed over while the receiver waited for it, and not taken
+		// then: it waits in rx, where nothing else fits.
+		m = <-l.rx
+	} else {
+		l.ring[i].m = nil
+	}
 	r.h++
-	if r.h == r.t || r.h-r.said >= max(l.limit/4, 1) {
-		r.say(l)
+	if r.h >= r.t || r.h-r.said >= max(l.limit/4, 1) {
+		r.say(l, r.h<<1)
 	}
 	return m
 }
 
-// say tells senders what the receiver has taken, waking one that waits for
-// room.
-func (r *reader) say(l *lane) {
-	if r.said == r.h {
-		return
+// handed returns a message handed over to the receiver and not yet taken,
+// or nil; it does not wait.
+func (r *reader) handed(l *lane) *sp.Message {
+	select {
+	case m := <-l.rx:
+		if m != nil {
+			r.h++
+		}
+		return m
+	default:
+		return nil
 	}
-	r.said = r.h
-	l.head.Store(r.h)
+}
+
+// wait says the receiver waits for the message at its position.
+func (r *reader) wait(l *lane) {
+	r.say(l, waiting(r.h))
+}
+
+// say stores w, the receiver's word, waking a sender that waits for room.
+func (r *reader) say(l *lane, w uint64) {
+	r.said = w >> 1
+	l.said.Store(w)
 	if l.txWait.Load() && l.txWait.Swap(false) {
 		signal(l.tx)
 		if l.onRoom != nil {
@@ -223,7 +316,8 @@ func (r *reader) say(l *lane) {
 	}
 }
 
-// buffered reports whether a message waits.
+// buffered reports whether a message waits in the ring (one handed over
+// may wait in rx too: Recv takes it at once, but buffered does not see it).
 func (r *reader) buffered(l *lane) bool {
-	return r.h != r.t || l.tail.Load() != r.h
+	return r.h < r.t || l.tail.Load() > r.h
 }
