@@ -129,9 +129,13 @@ func (m *Message) Shared() bool { return m.refs.Load() > 0 }
 // MakeUnique returns a message the caller may modify: m itself if it is not
 // shared, otherwise a copy, and m loses the caller's reference.
 func (m *Message) MakeUnique() *Message {
-	if !m.Shared() {
+	if !m.Shared() { // small enough to inline
 		return m
 	}
+	return m.unshare()
+}
+
+func (m *Message) unshare() *Message {
 	d := m.Dup()
 	m.Free()
 	return d

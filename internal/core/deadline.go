@@ -41,9 +41,13 @@ func (dl *Deadline) C() <-chan time.Time {
 // At returns when the deadline passes, counting from its first call (or
 // C's), or the zero time when there is no deadline.
 func (dl *Deadline) At() time.Time {
-	if dl == nil || dl.d <= 0 {
+	if dl == nil || dl.d <= 0 { // small enough to inline
 		return time.Time{}
 	}
+	return dl.at()
+}
+
+func (dl *Deadline) at() time.Time {
 	if dl.end.IsZero() {
 		dl.end = time.Now().Add(dl.d)
 	}

@@ -26,12 +26,23 @@ func (s *Socket) RecvQueued(ctx context.Context, timeout time.Duration) (*sp.Mes
 	if m := s.RecvQ.TryGet(); m != nil {
 		return m, nil
 	}
-	var dl *Deadline // none (nil) unless there is a timeout
 	if timeout > 0 {
-		d := NewDeadline(timeout)
-		dl = &d
-		defer dl.Stop()
+		return s.recvTimed(ctx, timeout)
 	}
+	return s.recvWait(ctx, nil)
+}
+
+// recvTimed is RecvQueued with a timeout.
+func (s *Socket) recvTimed(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	dl := NewDeadline(timeout)
+	defer dl.Stop()
+	return s.recvWait(ctx, &dl)
+}
+
+// recvWait is RecvQueued once nothing is queued: it reads the socket's lone
+// pipe itself if it can (see recvdirect.go), and otherwise waits on the
+// queue, or for the read role of that pipe to lie idle.
+func (s *Socket) recvWait(ctx context.Context, dl *Deadline) (*sp.Message, error) {
 	if p := s.solo.Load(); p != nil && p.rr != nil {
 		if m, err, ok := s.recvDirect(ctx, p, dl); ok {
 			return m, err

@@ -88,13 +88,15 @@ const (
 // readRole is the state of a pipe's read role, for a pipe that can hand it
 // to its socket's receivers.
 type readRole struct {
-	p       *Pipe
-	conn    resumable
-	ends    endNotifier     // conn, if it tells when it ends; else:
-	raw     syscall.RawConn // conn's descriptor, for the role watcher
-	watchID int32           // in the role watcher's set; 0: not there
-	told    bool            // ends will call stirred
-	broken  bool            // the role watcher failed: receivers do not read
+	p          *Pipe
+	conn       resumable
+	ends       endNotifier     // conn, if it tells when it ends; else:
+	raw        syscall.RawConn // conn's descriptor, for the role watcher
+	watchID    int32           // in the role watcher's set; 0: not there
+	told       bool            // ends will call stirred
+	broken     bool            // the role watcher failed: receivers do not read
+	eager      bool            // p is eager (every send goes direct anyway)
+	readsAhead bool            // holders read ahead (see readAhead)
 
 	mu        sync.Mutex
 	state     int          // under mu
@@ -131,10 +133,12 @@ var past = time.Unix(1, 0)
 // if nothing could tell receivers holding it that the peer left.
 func newReadRole(p *Pipe, conn resumable) *readRole {
 	r := &readRole{
-		p:        p,
-		conn:     conn,
-		given:    make(chan struct{}, 1),
-		returned: make(chan struct{}, 1),
+		p:          p,
+		conn:       conn,
+		eager:      p.eager != nil,
+		readsAhead: p.more != nil && p.eager == nil,
+		given:      make(chan struct{}, 1),
+		returned:   make(chan struct{}, 1),
 	}
 	if ends, ok := conn.(endNotifier); ok {
 		r.ends = ends
@@ -498,7 +502,7 @@ func (p *Pipe) received(m *sp.Message) *sp.Message {
 // queue (they would wait in vain while the role idles with the receivers).
 func (s *Socket) doneReading(p *Pipe, got bool) {
 	r := p.rr
-	if got && p.more != nil && p.eager == nil {
+	if got && r.readsAhead {
 		s.readAhead(p)
 	}
 	if r.readMsgs > 0 && (r.readMsgs >= countBatch || p.more == nil || !p.more.Buffered()) {
@@ -523,7 +527,7 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 		// finds the role there (see RecvQueued).
 		signal(s.roleIdle)
 	}
-	if got && p.eager == nil { // eager pipes send direct anyway
+	if got && !r.eager { // eager pipes send direct anyway
 		r.turn.Store(true)
 	}
 }
