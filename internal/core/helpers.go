@@ -29,6 +29,13 @@ func (s *Socket) RecvQueued(ctx context.Context, timeout time.Duration) (*sp.Mes
 	if timeout > 0 {
 		return s.recvTimed(ctx, timeout)
 	}
+	// Read the socket's lone pipe in this goroutine if it can (see
+	// recvdirect.go); otherwise wait.
+	if p := s.solo.Load(); p != nil && p.rr != nil {
+		if m, err, ok := s.recvDirect(ctx, p, nil); ok {
+			return m, err
+		}
+	}
 	return s.recvWait(ctx, nil)
 }
 
@@ -36,18 +43,18 @@ func (s *Socket) RecvQueued(ctx context.Context, timeout time.Duration) (*sp.Mes
 func (s *Socket) recvTimed(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
 	dl := NewDeadline(timeout)
 	defer dl.Stop()
-	return s.recvWait(ctx, &dl)
-}
-
-// recvWait is RecvQueued once nothing is queued: it reads the socket's lone
-// pipe itself if it can (see recvdirect.go), and otherwise waits on the
-// queue, or for the read role of that pipe to lie idle.
-func (s *Socket) recvWait(ctx context.Context, dl *Deadline) (*sp.Message, error) {
 	if p := s.solo.Load(); p != nil && p.rr != nil {
-		if m, err, ok := s.recvDirect(ctx, p, dl); ok {
+		if m, err, ok := s.recvDirect(ctx, p, &dl); ok {
 			return m, err
 		}
 	}
+	return s.recvWait(ctx, &dl)
+}
+
+// recvWait is RecvQueued once it found nothing at hand and could not read
+// the pipe itself: it waits on the queue, or for the read role of the
+// socket's lone pipe to lie idle.
+func (s *Socket) recvWait(ctx context.Context, dl *Deadline) (*sp.Message, error) {
 	for {
 		m, err := s.RecvQ.GetOr(ctx, dl, s.closing, s.roleIdle)
 		if err != errAlt {
