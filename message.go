@@ -158,7 +158,7 @@ func (m *Message) JoinHeader() bool {
 	}
 	switch {
 	case h <= headroom && cap(m.buf) >= headroom+n &&
-		unsafe.SliceData(m.Body) == unsafe.SliceData(m.buf[headroom:headroom]):
+		unsafe.Pointer(unsafe.SliceData(m.Body)) == unsafe.Add(unsafe.Pointer(unsafe.SliceData(m.buf)), headroom):
 		m.Body = m.buf[headroom-h : headroom+n]
 	case cap(m.Body) >= h+n:
 		m.Body = m.Body[:h+n]

@@ -214,7 +214,16 @@ func (p *Pipe) Closed() <-chan struct{} { return p.closed }
 // did; on false the caller keeps m.
 func (p *Pipe) TrySend(m *sp.Message) bool {
 	if p.eager != nil {
-		return p.sendNow(m)
+		// Straight to the connection, which may take m from several
+		// senders at once (eagerSender).
+		if p.IsClosed() {
+			return false
+		}
+		taken, _, err := p.now.SendNow(m) // it counts for itself
+		if taken && err != nil {
+			p.closeWith(err)
+		}
+		return taken
 	}
 	if p.now != nil && (p.rr == nil || p.rr.turn.CompareAndSwap(true, false)) && p.trySendNow(m) {
 		return true
@@ -233,19 +242,6 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 		return false
 	}
 	return p.sent(m)
-}
-
-// sendNow hands m to an eager connection, which may take it from several
-// senders at once (eagerSender), and reports whether it had room.
-func (p *Pipe) sendNow(m *sp.Message) bool {
-	if p.IsClosed() {
-		return false
-	}
-	taken, _, err := p.now.SendNow(m) // it counts for itself
-	if taken && err != nil {
-		p.closeWith(err)
-	}
-	return taken
 }
 
 // sent calls SendNow for a pipe that is not eager, with wmu held, releases
@@ -282,7 +278,7 @@ func (p *Pipe) Send(ctx context.Context, m *sp.Message, dl *Deadline) error {
 // (eagerSender).
 func (p *Pipe) sendEager(ctx context.Context, m *sp.Message, dl *Deadline) error {
 	for woke := false; ; woke = true {
-		if p.sendNow(m) {
+		if p.TrySend(m) {
 			if woke {
 				signal(p.room) // pass the turn on to another waiting sender
 			}

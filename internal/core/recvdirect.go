@@ -525,7 +525,9 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 	if keep {
 		// A receiver that starts waiting on the queue from now on
 		// finds the role there (see RecvQueued).
-		signal(s.roleIdle)
+		if len(s.roleIdle) == 0 { // as a rule the token is there: no call
+			signal(s.roleIdle)
+		}
 	}
 	if got && !r.eager { // eager pipes send direct anyway
 		r.turn.Store(true)
