@@ -41,6 +41,20 @@ import (
 // it, so that a pool of receivers does not pass it to and fro.
 const contendedCalls = 1024
 
+// waitRecver is implemented by connections that can receive without
+// waiting (inproc). RecvOrWait returns the next message, or, when there is
+// none yet, a channel to wait on, which gives either a token (nil: look
+// again, by calling RecvOrWait) or a message handed over, which Handed
+// then returns as Recv would; errors are those of Recv. A receiver holding
+// a read role waits in recvDirect's own frame so, rather than deeper in
+// the connection's Recv: after the scheduler's calls the processor
+// predicts none of the returns a goroutine makes on its way out of a wait,
+// and each costs.
+type waitRecver interface {
+	RecvOrWait(max int) (*sp.Message, <-chan *sp.Message, error)
+	Handed(m *sp.Message, max int) (*sp.Message, error)
+}
+
 // resumable is implemented by connections whose Recv a read deadline
 // interrupts without loss (a frame cut short is resumed by the next Recv):
 // tcp, ipc and inproc. A receiver can hold the read role of such a
@@ -90,6 +104,7 @@ const (
 type readRole struct {
 	p          *Pipe
 	conn       resumable
+	wr         waitRecver      // conn, if it can receive without waiting
 	ends       endNotifier     // conn, if it tells when it ends; else:
 	raw        syscall.RawConn // conn's descriptor, for the role watcher
 	watchID    int32           // in the role watcher's set; 0: not there
@@ -140,6 +155,7 @@ func newReadRole(p *Pipe, conn resumable) *readRole {
 		given:      make(chan struct{}, 1),
 		returned:   make(chan struct{}, 1),
 	}
+	r.wr, _ = conn.(waitRecver)
 	if ends, ok := conn.(endNotifier); ok {
 		r.ends = ends
 		return r
@@ -423,11 +439,30 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 			s.doneReading(p, true)
 			return m, nil, true
 		}
+		var m *sp.Message
+		var err error
 		var stop func() bool
-		if ctx.Done() != nil {
-			stop = context.AfterFunc(ctx, r.interrupt)
+		if r.wr == nil {
+			if ctx.Done() != nil {
+				stop = context.AfterFunc(ctx, r.interrupt)
+			}
+			m, err = p.conn.Recv(p.maxSize)
+		} else {
+			// Wait here, not in the connection: see waitRecver.
+			for {
+				var wait <-chan *sp.Message
+				if m, wait, err = r.wr.RecvOrWait(p.maxSize); wait == nil {
+					break
+				}
+				if stop == nil && ctx.Done() != nil {
+					stop = context.AfterFunc(ctx, r.interrupt)
+				}
+				if m = <-wait; m != nil {
+					m, err = r.wr.Handed(m, p.maxSize)
+					break
+				}
+			}
 		}
-		m, err := p.conn.Recv(p.maxSize)
 		if stop != nil {
 			stop()
 		}

@@ -193,6 +193,24 @@ func (c *conn) Buffered() bool { return c.r.buffered(c.in) }
 // deadline it fails with an error matching os.ErrDeadlineExceeded, and the
 // next Recv goes on where it left off.
 func (c *conn) Recv(max int) (*sp.Message, error) {
+	for {
+		m, wait, err := c.RecvOrWait(max)
+		if wait == nil {
+			return m, err
+		}
+		if m = <-wait; m != nil {
+			return c.Handed(m, max)
+		}
+	}
+}
+
+// RecvOrWait is Recv that does not wait: when nothing has come it returns
+// a channel to wait on instead, and the caller waits there and calls again
+// (the engine's receivers wait so in a frame of their own: see its
+// recvdirect.go). What the channel gives is a token (nil): something may
+// have come, the connection ended, or the read deadline changed or passed;
+// or a message handed over, which the caller passes to Handed.
+func (c *conn) RecvOrWait(max int) (*sp.Message, <-chan *sp.Message, error) {
 	l := c.in
 	var m *sp.Message
 	if !c.r.empty(l) {
@@ -209,9 +227,9 @@ func (c *conn) Recv(max int) (*sp.Message, error) {
 				break
 			}
 			if end {
-				return nil, sp.ErrClosed
+				return nil, nil, sp.ErrClosed
 			}
-			return nil, os.ErrDeadlineExceeded
+			return nil, nil, os.ErrDeadlineExceeded
 		}
 		c.r.wait(l) // then look again (see lane)
 		if !c.r.empty(l) {
@@ -223,10 +241,21 @@ func (c *conn) Recv(max int) (*sp.Message, error) {
 		}
 		// A message handed over, or a token: one appended, the end, a
 		// deadline (see readDeadline).
-		if m = <-l.rx; m != nil {
-			c.r.h++
-		}
+		return nil, l.rx, nil
 	}
+	m, err := c.limit(m, max)
+	return m, nil, err
+}
+
+// Handed takes note that the channel RecvOrWait returned gave m, and
+// returns it as Recv would.
+func (c *conn) Handed(m *sp.Message, max int) (*sp.Message, error) {
+	c.r.h++
+	return c.limit(m, max)
+}
+
+// limit returns m, or an error if it is over max bytes (0: no limit).
+func (c *conn) limit(m *sp.Message, max int) (*sp.Message, error) {
 	if max > 0 && len(m.Body) > max {
 		n := len(m.Body)
 		m.Free()

@@ -97,3 +97,40 @@ func send(t *testing.T, c *conn, body string) {
 	require.NoError(t, err)
 	require.True(t, taken, "SendNow(%q): the lane had no room", body)
 }
+
+// RecvOrWait returns a channel when nothing has come; a message handed
+// over through it goes through Handed, which holds it to the size limit as
+// Recv does, and the reader's place moves on past it.
+func TestRecvOrWaitHanded(t *testing.T) {
+	a, b := connPair(t)
+	for _, tc := range []struct {
+		body string
+		err  error
+	}{
+		{"too large", sp.ErrTooLarge},
+		{"fits", nil},
+		{"too large again", sp.ErrTooLarge},
+	} {
+		m, wait, err := b.RecvOrWait(8)
+		require.NoError(t, err)
+		require.Nil(t, m, "nothing sent yet: got %v, want nil", m)
+		require.NotNil(t, wait, "nothing sent yet: got no channel to wait on")
+		send(t, a, tc.body)
+		got := <-wait
+		require.NotNil(t, got, "%q: got a token, want the message handed over", tc.body)
+		got, err = b.Handed(got, 8)
+		if tc.err != nil {
+			require.ErrorIs(t, err, tc.err, "%q: got %v, want %v", tc.body, err, tc.err)
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, tc.body, string(got.Body), "got %q, want %q", got.Body, tc.body)
+	}
+	send(t, a, "ring")
+	m, wait, err := b.RecvOrWait(8)
+	require.NoError(t, err)
+	require.Nil(t, wait, "a message in the ring: got a channel to wait on")
+	require.Equal(t, "ring", string(m.Body), "got %q, want %q", m.Body, "ring")
+	msgs, _ := b.RecvCounts()
+	require.Equal(t, uint64(4), msgs, "got %d messages counted, want 4", msgs)
+}
