@@ -16,14 +16,15 @@ import (
 var lastPipeID atomic.Uint32
 
 // Pipe is one connection of a socket to a peer, with one reader and one
-// writer goroutine. Protocols keep their per-pipe state in Data. A Pipe is
+// writer goroutine (no writer, and no send queue, when the connection is
+// its own send queue: see eagerSender). Protocols keep their per-pipe state in Data. A Pipe is
 // safe for concurrent use.
 type Pipe struct {
 	id      uint32
 	sock    *Socket
 	conn    sp.TransportConn
 	ep      endpoint
-	sendq   *Queue
+	sendq   *Queue // nil when eager
 	maxSize int
 
 	// Data is the protocol's state for this pipe. The protocol sets it in
@@ -33,7 +34,7 @@ type Pipe struct {
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close
 	isClosed  atomic.Bool   // set just before closed is
-	wrote     chan struct{} // closed when the writer has exited
+	wrote     chan struct{} // closed when the writer has exited (at once if eager)
 	removed   chan struct{} // closed when the pipe has left the socket
 	reason    error
 
@@ -127,20 +128,24 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 		sock:    s,
 		conn:    conn,
 		ep:      ep,
-		sendq:   NewQueue(Get(s.opts, sp.SendQueueLen)),
 		maxSize: Get(opts, sp.RecvMaxSize),
 		closed:  make(chan struct{}),
 		wrote:   make(chan struct{}),
 		removed: make(chan struct{}),
 	}
 	if e, ok := conn.(eagerSender); ok && now != nil && e.SendsEagerly() {
+		// The connection is the send queue: no queue, no writer.
 		p.eager = e
+		close(p.wrote)
 		p.room = make(chan struct{}, 1)
 		e.SetSendQueueLen(Get(s.opts, sp.SendQueueLen))
 		e.NotifyRoom(func() {
 			signal(p.room)
 			s.Room.Broadcast()
 		})
+	}
+	if p.eager == nil {
+		p.sendq = NewQueue(Get(s.opts, sp.SendQueueLen))
 	}
 	p.rc, _ = conn.(recvCounter)
 	if res, ok := conn.(resumable); ok && res.Resumable() {
@@ -308,7 +313,9 @@ func (p *Pipe) closeWith(err error) {
 			p.rr.unwatch() // before the descriptor can be reused
 		}
 		p.conn.Close()
-		p.sendq.Close()
+		if p.sendq != nil {
+			p.sendq.Close()
+		}
 	})
 }
 

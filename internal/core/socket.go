@@ -283,12 +283,18 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	ep.base().count(func(c *conns) *atomic.Uint64 { return &c.connects })
 	s.pipes[p.id] = p
 	s.updateSolo()
-	s.wg.Add(2)
+	if p.eager != nil {
+		s.wg.Add(1) // the reader: an eager pipe has no writer
+	} else {
+		s.wg.Add(2)
+	}
 	s.mu.Unlock()
 	s.callHook(sp.PipeAdded, p)
 	s.logInfo("pipe added", "pipe", p.id, "url", ep.URL(), "peer", conn.RemoteAddr())
 	go p.reader()
-	go p.writer()
+	if p.eager == nil {
+		go p.writer()
+	}
 	return p, nil
 }
 
