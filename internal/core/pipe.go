@@ -17,8 +17,8 @@ var lastPipeID atomic.Uint32
 
 // Pipe is one connection of a socket to a peer, with one reader and one
 // writer goroutine (no writer, and no send queue, when the connection is
-// its own send queue: see eagerSender). Protocols keep their per-pipe state in Data. A Pipe is
-// safe for concurrent use.
+// its own send queue: see eagerSender). Protocols keep their per-pipe
+// state in Data. A Pipe is safe for concurrent use.
 type Pipe struct {
 	id      uint32
 	sock    *Socket

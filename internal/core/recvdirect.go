@@ -102,16 +102,14 @@ const (
 // readRole is the state of a pipe's read role, for a pipe that can hand it
 // to its socket's receivers.
 type readRole struct {
-	p          *Pipe
-	conn       resumable
-	wr         waitRecver      // conn, if it can receive without waiting
-	ends       endNotifier     // conn, if it tells when it ends; else:
-	raw        syscall.RawConn // conn's descriptor, for the role watcher
-	watchID    int32           // in the role watcher's set; 0: not there
-	told       bool            // ends will call stirred
-	broken     bool            // the role watcher failed: receivers do not read
-	eager      bool            // p is eager (every send goes direct anyway)
-	readsAhead bool            // holders read ahead (see readAhead)
+	p       *Pipe
+	conn    resumable
+	wr      waitRecver      // conn, if it can receive without waiting
+	ends    endNotifier     // conn, if it tells when it ends; else:
+	raw     syscall.RawConn // conn's descriptor, for the role watcher
+	watchID int32           // in the role watcher's set; 0: not there
+	told    bool            // ends will call stirred
+	broken  bool            // the role watcher failed: receivers do not read
 
 	mu        sync.Mutex
 	state     int          // under mu
@@ -148,12 +146,10 @@ var past = time.Unix(1, 0)
 // if nothing could tell receivers holding it that the peer left.
 func newReadRole(p *Pipe, conn resumable) *readRole {
 	r := &readRole{
-		p:          p,
-		conn:       conn,
-		eager:      p.eager != nil,
-		readsAhead: p.more != nil && p.eager == nil,
-		given:      make(chan struct{}, 1),
-		returned:   make(chan struct{}, 1),
+		p:        p,
+		conn:     conn,
+		given:    make(chan struct{}, 1),
+		returned: make(chan struct{}, 1),
 	}
 	r.wr, _ = conn.(waitRecver)
 	if ends, ok := conn.(endNotifier); ok {
@@ -537,7 +533,7 @@ func (p *Pipe) received(m *sp.Message) *sp.Message {
 // queue (they would wait in vain while the role idles with the receivers).
 func (s *Socket) doneReading(p *Pipe, got bool) {
 	r := p.rr
-	if got && r.readsAhead {
+	if got && p.more != nil && p.eager == nil {
 		s.readAhead(p)
 	}
 	if r.readMsgs > 0 && (r.readMsgs >= countBatch || p.more == nil || !p.more.Buffered()) {
@@ -564,7 +560,7 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 			signal(s.roleIdle)
 		}
 	}
-	if got && !r.eager { // eager pipes send direct anyway
+	if got && p.eager == nil { // eager pipes send direct anyway
 		r.turn.Store(true)
 	}
 }

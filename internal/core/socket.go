@@ -190,14 +190,17 @@ func (s *Socket) RecvMsg(ctx context.Context) (*sp.Message, error) {
 	}
 	timeout := time.Duration(s.recvTimeout.Load())
 	if s.RecvIsQueued {
-		if timeout <= 0 && s.RecvQ.Len() == 0 { // RecvQueued's usual way, a call nearer (see waitRecver)
-			if p := s.solo.Load(); p != nil && p.rr != nil {
-				if m, err, ok := s.recvDirect(ctx, p, nil); ok {
-					return m, err
-				}
+		if timeout > 0 || s.RecvQ.Len() > 0 {
+			return s.RecvQueued(ctx, timeout)
+		}
+		// RecvQueued's usual way, a call nearer the caller (see
+		// waitRecver).
+		if p := s.solo.Load(); p != nil && p.rr != nil {
+			if m, err, ok := s.recvDirect(ctx, p, nil); ok {
+				return m, err
 			}
 		}
-		return s.RecvQueued(ctx, timeout)
+		return s.recvWait(ctx, nil)
 	}
 	return s.proto.RecvMsg(ctx, timeout)
 }

@@ -273,8 +273,11 @@ func (r *reader) take(l *lane) *sp.Message {
 	m := l.ring[i].m
 	if m == nil {
 		// Handed over while the receiver waited for it, and not taken
-		// then: it waits in rx, where nothing else fits.
-		m = <-l.rx
+		// then: it waits in rx, where nothing else fits (a token
+		// there would be looked past: it says to look again).
+		for m == nil {
+			m = <-l.rx
+		}
 	} else {
 		l.ring[i].m = nil
 	}
