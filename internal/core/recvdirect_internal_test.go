@@ -31,9 +31,5 @@ func RoleBusy(s sp.Socket) bool {
 // RecvWaiting reports whether a receiver of s waits on its receive queue.
 func RecvWaiting(s sp.Socket) bool { return s.(*Socket).RecvQ.Waiting() }
 
-// WatchedRoles returns how many connections the role watcher watches.
-func WatchedRoles() int {
-	watcher.mu.Lock()
-	defer watcher.mu.Unlock()
-	return len(watcher.roles)
-}
+// CanWatch reports whether the role watcher works on this system.
+const CanWatch = canWatch

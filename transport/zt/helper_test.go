@@ -23,6 +23,9 @@ import (
 	"github.com/spgo/sp/transport/zt"
 )
 
+// nsMTU is the MTU of the namespaces' links: ZeroTier's.
+const nsMTU = 2800
+
 // Ports of the helper's services.
 const (
 	portRep  = 100

@@ -24,7 +24,6 @@ const (
 	nsNWID  = 0x8056c2e21c000001
 	nodeA   = 0x1122334455 // the server, in namespace A
 	nodeB   = 0x66778899aa // the client, in namespace B
-	nsMTU   = 2800         // ZeroTier's
 	lossPct = 20
 )
 
