@@ -1,6 +1,7 @@
 package zt
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -10,16 +11,9 @@ import (
 	"github.com/spgo/sp"
 )
 
-// inboxLen is the number of DATA frames a connection queues for Recv;
-// inboxWait is how long the node's reader waits for room before it drops
-// a frame (and so its message).
-const inboxLen = 512
-
-var inboxWait = 5 * time.Second
-
 // conn is one SP connection over zt: a local port and a peer's node and
-// port. The node's reader hands it frames (handle); Recv reassembles
-// them; Send fragments messages to the MTU.
+// port. The node's reader hands it frames (handle), which reassembles
+// them into messages for Recv; Send fragments messages to the MTU.
 type conn struct {
 	n            *node
 	accepted     bool // made by a listener
@@ -30,8 +24,9 @@ type conn struct {
 	mtu          int
 	pingTime     time.Duration
 	pingTries    int32
+	recvMax      int
 
-	in        chan []byte // DATA frames
+	in        *inbox      // whole messages, for Recv
 	ack       chan uint16 // a dialer's CONN-ACK
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -47,12 +42,14 @@ type conn struct {
 
 	msgID uint16 // Send's
 	out   []byte
-	asm   reassembler // Recv's
+
+	asmMu sync.Mutex
+	asm   reassembler
 }
 
 func newConn(n *node, s settings, proto uint16) *conn {
-	c := &conn{n: n, proto: proto, mtu: n.mtu(s.mtu), pingTime: s.pingTime, pingTries: int32(s.pingTries),
-		in: make(chan []byte, inboxLen), ack: make(chan uint16, 1),
+	c := &conn{n: n, proto: proto, mtu: n.mtu(s.mtu), pingTime: s.pingTime, pingTries: int32(s.pingTries), recvMax: s.recvMax,
+		in: newInbox(), ack: make(chan uint16, 1),
 		closed: make(chan struct{}), dead: make(chan struct{})}
 	c.lastRecv.Store(time.Now().UnixNano())
 	return c
@@ -77,26 +74,15 @@ func (c *conn) isDead() bool {
 	}
 }
 
-// handle takes a frame from the node's reader (or, for a peer in this
-// process, from the sender's goroutine).
-func (c *conn) handle(h header, frame []byte) {
-	c.lastRecv.Store(time.Now().UnixNano())
+// handle takes a frame from the node's reader or, with local set, from
+// the goroutine of a sender in this process.
+func (c *conn) handle(h header, frame []byte, local bool) {
+	now := time.Now()
+	c.lastRecv.Store(now.UnixNano())
 	c.pings.Store(0)
 	switch h.op {
 	case opData:
-		f := append(make([]byte, 0, len(frame)), frame...)
-		select {
-		case c.in <- f:
-			return
-		default:
-		}
-		t := time.NewTimer(inboxWait)
-		defer t.Stop()
-		select {
-		case c.in <- f:
-		case <-c.closed:
-		case <-t.C: // dropped, like any lost frame
-		}
+		c.data(frame, local, now)
 	case opConnAck:
 		if p, err := parseConn(frame); err == nil && !c.accepted {
 			select {
@@ -181,42 +167,63 @@ func (c *conn) Send(m *sp.Message) error {
 	return nil
 }
 
+// data adds a DATA frame to its message and queues the message if it is
+// whole. A frame that breaks the protocol or makes its message too large
+// fails the connection and tells the peer why (ERR).
+func (c *conn) data(frame []byte, local bool, now time.Time) {
+	if c.isDead() {
+		return
+	}
+	fr, p, err := parseData(frame)
+	var b []byte
+	if err == nil {
+		c.asmMu.Lock()
+		b, err = c.asm.add(fr, p, c.recvMax, now)
+		c.asmMu.Unlock()
+	}
+	if err != nil {
+		code := byte(errProtoErr)
+		if errors.Is(err, sp.ErrTooLarge) {
+			code = errTooBig
+		}
+		c.n.send(c.rmac, appendErr(nil, c.hdr(opErr), code, err.Error()))
+		c.die(err)
+		return
+	}
+	if b == nil {
+		return
+	}
+	if local {
+		c.in.putWait(b, c.closed, inboxWait)
+	} else {
+		c.in.put(b) // or dropped: the receiver is too far behind
+	}
+}
+
 // Recv implements sp.TransportConn.
 func (c *conn) Recv(maxSize int) (*sp.Message, error) {
-	for {
-		var f []byte
+	b, ok := c.in.take()
+	for !ok {
 		select {
-		case f = <-c.in:
-		default:
-			select {
-			case f = <-c.in:
-			case <-c.closed:
-				return nil, sp.ErrClosed
-			case <-c.dead:
-				// Frames that came before the peer left still count.
-				select {
-				case f = <-c.in:
-				default:
-					return nil, c.deadErr
-				}
+		case <-c.in.ready:
+			b, ok = c.in.take()
+		case <-c.closed:
+			return nil, sp.ErrClosed
+		case <-c.dead:
+			// Messages that came before the peer left still count.
+			if b, ok = c.in.take(); !ok {
+				return nil, c.deadErr
 			}
 		}
-		fr, p, err := parseData(f)
-		if err != nil {
-			c.n.send(c.rmac, appendErr(nil, c.hdr(opErr), errProtoErr, err.Error()))
-			return nil, err
-		}
-		b, err := c.asm.add(fr, p, maxSize, time.Now())
-		if err != nil {
-			c.n.send(c.rmac, appendErr(nil, c.hdr(opErr), errTooBig, err.Error()))
-			return nil, err
-		}
-		if b != nil {
-			m := sp.NewMessage(0)
-			m.Body = b
-			return m, nil
-		}
 	}
+	if maxSize > 0 && len(b) > maxSize {
+		err := tooLarge(len(b), maxSize)
+		c.n.send(c.rmac, appendErr(nil, c.hdr(opErr), errTooBig, err.Error()))
+		return nil, err
+	}
+	m := sp.NewMessage(0)
+	m.Body = b
+	return m, nil
 }
 
 // Close implements sp.TransportConn: it tells the peer (DISC) and

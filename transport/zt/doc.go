@@ -32,8 +32,12 @@
 //
 // There is no flow control or retransmission, as in nng: a frame the
 // network or a receiver's buffer drops takes its message with it. The
-// transport sizes its socket buffer for bursts, and within one process
-// frames wait for a slow receiver rather than being dropped.
+// transport sizes its socket buffer for bursts and reassembles messages
+// as their frames arrive. A connection queues up to 512 whole messages
+// for its receiver, and past the eighth no more than 4 MiB; a message
+// from the network that finds no room is dropped, so that a connection
+// nobody reads never holds up the others on the interface. Within one
+// process a sender waits for a slow receiver instead.
 //
 // # Using it with ZeroTier
 //

@@ -156,7 +156,7 @@ func (n *node) read() {
 			time.Sleep(100 * time.Millisecond) // the interface may be down for a while
 			continue
 		}
-		n.dispatch(src, buf[:k])
+		n.dispatch(src, buf[:k], false)
 	}
 }
 
@@ -164,7 +164,7 @@ func (n *node) read() {
 // dispatched at once, in the caller's goroutine.
 func (n *node) send(dst [6]byte, frame []byte) error {
 	if dst == n.mac {
-		n.dispatch(n.mac, frame)
+		n.dispatch(n.mac, frame, true)
 		return nil
 	}
 	return n.link.WriteFrame(dst, frame)
@@ -175,9 +175,10 @@ func (n *node) sendErr(dst [6]byte, h header, code byte, text string) {
 	n.send(dst, appendErr(nil, header{op: opErr, dst: h.src, src: h.dst}, code, text))
 }
 
-// dispatch hands a received frame to its connection or listener. frame is
-// only valid during the call.
-func (n *node) dispatch(src [6]byte, frame []byte) {
+// dispatch hands a received frame to its connection or listener; local
+// says that it comes from a sender in this process rather than from the
+// node's reader. frame is only valid during the call.
+func (n *node) dispatch(src [6]byte, frame []byte, local bool) {
 	h, err := parseHeader(frame)
 	if err != nil {
 		return
@@ -201,7 +202,7 @@ func (n *node) dispatch(src [6]byte, frame []byte) {
 	n.mu.Unlock()
 	switch {
 	case c != nil:
-		c.handle(h, frame)
+		c.handle(h, frame, local)
 	case l != nil:
 		l.handle(src, rnode, h, frame)
 	case h.op == opConnReq:

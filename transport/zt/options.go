@@ -95,6 +95,7 @@ type settings struct {
 	pingTries    int
 	localNode    uint64
 	sw           *MemorySwitch
+	recvMax      int // sp.RecvMaxSize: reassembly stops there
 }
 
 func get[T any](cfg sp.OptionGetter, o sp.Option[T], def T) T {
@@ -115,6 +116,7 @@ func readSettings(cfg sp.OptionGetter) settings {
 		pingTries:    get(cfg, PingTries, 5),
 		localNode:    get(cfg, LocalNode, 0),
 		sw:           get[*MemorySwitch](cfg, Switch, nil),
+		recvMax:      get(cfg, sp.RecvMaxSize, 1<<20),
 	}
 }
 
