@@ -3,10 +3,12 @@
 package zt_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -36,9 +38,19 @@ func openRaw(name string) (*rawSock, error) {
 	return &rawSock{f: os.NewFile(uintptr(fd), name), ifindex: ifi.Index}, nil
 }
 
+// pumpCounts counts what a pump did with the frames it read.
+type pumpCounts struct {
+	read, dropped, sent, failed atomic.Int64
+}
+
+func (c *pumpCounts) String() string {
+	return fmt.Sprintf("read %d, dropped %d, sent %d, failed %d",
+		c.read.Load(), c.dropped.Load(), c.sent.Load(), c.failed.Load())
+}
+
 // pump copies frames from one interface to the other, dropping pct% of
 // them at random, until from is closed.
-func pump(from, to *rawSock, pct int) {
+func pump(from, to *rawSock, pct int, c *pumpCounts) {
 	rc, err := from.f.SyscallConn()
 	if err != nil {
 		return
@@ -62,35 +74,45 @@ func pump(from, to *rawSock, pct int) {
 		if rerr != nil || !ok || ll.Pkttype == unix.PACKET_OUTGOING || n < 14 {
 			continue
 		}
+		c.read.Add(1)
 		if rand.IntN(100) < pct {
+			c.dropped.Add(1)
 			continue
 		}
 		dst := &unix.SockaddrLinklayer{Ifindex: to.ifindex, Halen: 6}
 		copy(dst.Addr[:], buf[:6])
 		frame := buf[:n]
+		var werr error
 		wc.Write(func(fd uintptr) bool {
-			return unix.Sendto(int(fd), frame, 0, dst) != unix.EAGAIN
+			werr = unix.Sendto(int(fd), frame, 0, dst)
+			return werr != unix.EAGAIN
 		})
+		if werr != nil {
+			c.failed.Add(1)
+		} else {
+			c.sent.Add(1)
+		}
 	}
 }
 
 // forward forwards 0x0901 frames both ways between interfaces a and b,
 // dropping pct% of them. stop closes the sockets and waits for the
-// goroutines.
-func forward(a, b string, pct int) (stop func(), err error) {
+// goroutines; counts says what went each way.
+func forward(a, b string, pct int) (stop func(), counts func() string, err error) {
 	sa, err := openRaw(a)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sb, err := openRaw(b)
 	if err != nil {
 		sa.f.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); pump(sa, sb, pct) }()
-	go func() { defer wg.Done(); pump(sb, sa, pct) }()
+	var ab, ba pumpCounts
+	go func() { defer wg.Done(); pump(sa, sb, pct, &ab) }()
+	go func() { defer wg.Done(); pump(sb, sa, pct, &ba) }()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -98,5 +120,5 @@ func forward(a, b string, pct int) (stop func(), err error) {
 			sb.f.Close()
 			wg.Wait()
 		})
-	}, nil
+	}, func() string { return fmt.Sprintf("%s to %s: %v; %s to %s: %v", a, b, &ab, b, a, &ba) }, nil
 }

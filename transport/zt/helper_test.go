@@ -193,12 +193,15 @@ func (h *hp) lossServer() error {
 	}
 	fmt.Println("READY")
 	ctx := untilStdinCloses()
-	for i := 0; ; i++ {
+	// Send returns at once while the pipe has room, even after ctx ends:
+	// the loop checks ctx itself.
+	for i := 0; ctx.Err() == nil; i++ {
 		if err := p.Send(ctx, lossMsg(i)); err != nil {
 			return nil
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+	return nil
 }
 
 func (h *hp) lossClient() error {

@@ -251,11 +251,12 @@ func TestNetnsLoss(t *testing.T) {
 			t.Fatal(err)
 		}
 		n = newNetns(t, "f", true)
-		stop, err := forward(n.outA, n.outB, lossPct)
+		stop, counts, err := forward(n.outA, n.outB, lossPct)
 		if err != nil {
 			t.Fatalf("starting the forwarder: %v", err)
 		}
 		n.closeForward = stop
+		defer func() { t.Logf("forwarder: %s", counts()) }()
 	}
 	startHelper(t, "lossserver", n.a, n.ifA)
 	c := startHelper(t, "lossclient", n.b, n.ifB)
