@@ -219,7 +219,11 @@ func TestSideBySide(t *testing.T) {
 				for try := 1; ; try++ {
 					urlN, urlS := url(), url()
 					nc := make(chan out, 1)
-					go func() { r, p := side(t, nngcat, sc, urlN); nc <- out{r, p} }()
+					go func() {
+						var o out
+						defer func() { nc <- o }() // also after a t.Fatalf in side
+						o.r, o.peer = side(t, nngcat, sc, urlN)
+					}()
 					rs, ps := side(t, "spcat", sc, urlS)
 					n := <-nc
 					// The URL differs between the two runs; mask it.
