@@ -61,9 +61,17 @@ func (in *inbox) add(b []byte) (ok, wasEmpty bool) {
 }
 
 // put queues b and reports whether there was room for it.
-func (in *inbox) put(b []byte) bool {
+func (in *inbox) put(b []byte) bool { return in.tryPut(b, false) }
+
+// tryPut queues b if there is room; if not and wait is set, it counts
+// the caller among the waiters before it lets go of the lock, so that the
+// next take gives it a token.
+func (in *inbox) tryPut(b []byte, wait bool) bool {
 	in.mu.Lock()
 	ok, wasEmpty := in.add(b)
+	if !ok && wait {
+		in.waiting++
+	}
 	in.mu.Unlock()
 	if wasEmpty {
 		signal(in.ready)
@@ -74,28 +82,12 @@ func (in *inbox) put(b []byte) bool {
 // putWait queues b, waiting up to d for room, or until done is closed.
 // It reports whether b was queued.
 func (in *inbox) putWait(b []byte, done <-chan struct{}, d time.Duration) bool {
-	var t *time.Timer
-	defer func() {
-		if t != nil {
-			t.Stop()
-		}
-	}()
-	for {
-		in.mu.Lock()
-		ok, wasEmpty := in.add(b)
-		if !ok {
-			in.waiting++
-		}
-		in.mu.Unlock()
-		if wasEmpty {
-			signal(in.ready)
-		}
-		if ok {
-			return true
-		}
-		if t == nil {
-			t = time.NewTimer(d)
-		}
+	if in.tryPut(b, false) {
+		return true // no timer for the common case
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for !in.tryPut(b, true) {
 		gaveUp := false
 		select {
 		case <-in.room:
@@ -111,6 +103,7 @@ func (in *inbox) putWait(b []byte, done <-chan struct{}, d time.Duration) bool {
 			return false
 		}
 	}
+	return true
 }
 
 // take returns the oldest message, or false if there is none.
