@@ -57,7 +57,8 @@ func device(t *testing.T, front, back string, ttl int) (stop func() error) {
 	for _, s := range []sp.Socket{f, b} {
 		require.NoError(t, sp.SetOption(s, sp.MaxTTL, ttl))
 	}
-	require.NoError(t, f.Listen(front))
+	_, err := f.Listen(front)
+	require.NoError(t, err)
 	require.NoError(t, b.Dial(back))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -69,7 +70,8 @@ func server(t *testing.T, url string, ttl int) {
 	t.Helper()
 	s := mustSocket(t, rep.NewSocket)
 	require.NoError(t, sp.SetOption(s, sp.MaxTTL, ttl))
-	require.NoError(t, s.Listen(url))
+	_, err := s.Listen(url)
+	require.NoError(t, err)
 	go func() {
 		for {
 			q, err := s.Recv(context.Background())

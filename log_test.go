@@ -41,12 +41,13 @@ func TestLogs(t *testing.T) {
 	s := mustSocket(t, pull.NewSocket)
 	require.NoError(t, sp.SetOption(s, sp.Logger, slog.New(slog.NewTextHandler(&buf, nil))))
 	require.NoError(t, sp.SetOption(s, sp.SocketName, "jobs"))
-	require.NoError(t, s.Listen(url))
+	_, err := s.Listen(url)
+	require.NoError(t, err)
 
 	p := mustSocket(t, push.NewSocket)
 	require.NoError(t, p.Dial(url, sp.WithDialSync()))
 	require.NoError(t, p.Send(context.Background(), []byte("x")))
-	_, err := s.Recv(context.Background())
+	_, err = s.Recv(context.Background())
 	require.NoError(t, err)
 	require.NoError(t, p.Close())
 

@@ -60,8 +60,10 @@ type Socket interface {
 	// option the first attempt is made before Dial returns, and its failure
 	// is returned.
 	Dial(url string, opts ...EndpointOption) error
-	// Listen accepts connections on url.
-	Listen(url string, opts ...EndpointOption) error
+	// Listen accepts connections on url and returns the listener, whose
+	// Addr (and URL) tell the bound address, such as the port the system
+	// chose for tcp://127.0.0.1:0.
+	Listen(url string, opts ...EndpointOption) (Listener, error)
 	// NewDialer returns a dialer for url that is not started yet, so that
 	// options can be set on it before its Dial.
 	NewDialer(url string, opts ...EndpointOption) (Dialer, error)

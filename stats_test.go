@@ -53,7 +53,8 @@ func testStatsTraffic(t *testing.T, tr string) {
 	}
 	rx := mustSocket(t, pull.NewSocket)
 	require.NoError(t, sp.SetOption(rx, sp.SocketName, "sink"))
-	require.NoError(t, rx.Listen(url))
+	_, err := rx.Listen(url)
+	require.NoError(t, err)
 	tx := mustSocket(t, push.NewSocket)
 	d, err := tx.NewDialer(url, sp.WithDialSync())
 	require.NoError(t, err)
@@ -121,7 +122,8 @@ func TestStatsConnections(t *testing.T) {
 	url := tcpURL(t)
 	s := mustSocket(t, rep.NewSocket)
 	require.NoError(t, sp.SetOption(s, sp.HandshakeTimeout, 100*time.Millisecond))
-	require.NoError(t, s.Listen(url))
+	_, err := s.Listen(url)
+	require.NoError(t, err)
 	addr := url[len("tcp://"):]
 
 	// A dial to nobody.
@@ -159,7 +161,8 @@ func TestStatsDrops(t *testing.T) {
 			}
 			return true
 		})
-		require.NoError(t, p.Listen(url))
+		_, err := p.Listen(url)
+		require.NoError(t, err)
 		s := mustSocket(t, sub.NewSocket)
 		require.NoError(t, sp.SetOption(s, sp.RecvQueueLen, 1))
 		require.NoError(t, sp.SetOption(s, sub.Subscribe, []byte("a")))
@@ -176,7 +179,8 @@ func TestStatsDrops(t *testing.T) {
 		url := tcpURL(t)
 		rx := mustSocket(t, pull.NewSocket)
 		require.NoError(t, sp.SetOption(rx, sp.RecvMaxSize, 10))
-		require.NoError(t, rx.Listen(url))
+		_, err := rx.Listen(url)
+		require.NoError(t, err)
 		tx := mustSocket(t, push.NewSocket)
 		require.NoError(t, tx.Dial(url, sp.WithDialSync()))
 		require.NoError(t, tx.Send(ctx, make([]byte, 11)))
@@ -186,7 +190,8 @@ func TestStatsDrops(t *testing.T) {
 		url := tcpURL(t)
 		s := mustSocket(t, rep.NewSocket)
 		require.NoError(t, sp.SetOption(s, sp.MaxTTL, 2))
-		require.NoError(t, s.Listen(url))
+		_, err := s.Listen(url)
+		require.NoError(t, err)
 		c, err := net.Dial("tcp", url[len("tcp://"):])
 		require.NoError(t, err)
 		defer c.Close()
@@ -209,7 +214,8 @@ func TestStatsDrops(t *testing.T) {
 func TestStatsProtocolCounters(t *testing.T) {
 	url := "inproc://" + t.Name()
 	server := mustSocket(t, rep.NewSocket)
-	require.NoError(t, server.Listen(url))
+	_, err := server.Listen(url)
+	require.NoError(t, err)
 	client := mustSocket(t, req.NewSocket)
 	require.NoError(t, sp.SetOption(client, req.ResendTime, 20*time.Millisecond))
 	require.NoError(t, client.Dial(url, sp.WithDialSync()))
@@ -221,11 +227,12 @@ func TestStatsHandler(t *testing.T) {
 	url := "inproc://" + t.Name()
 	a := mustSocket(t, pull.NewSocket)
 	require.NoError(t, sp.SetOption(a, sp.SocketName, "jobs"))
-	require.NoError(t, a.Listen(url))
+	_, err := a.Listen(url)
+	require.NoError(t, err)
 	b := mustSocket(t, push.NewSocket)
 	require.NoError(t, b.Dial(url, sp.WithDialSync()))
 	require.NoError(t, b.Send(context.Background(), []byte("job")))
-	_, err := a.Recv(context.Background())
+	_, err = a.Recv(context.Background())
 	require.NoError(t, err)
 
 	srv := httptest.NewServer(sp.StatsHandler(a, b))

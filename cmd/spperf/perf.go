@@ -77,7 +77,7 @@ func (r *runner) open(local bool) (sp.Socket, error) {
 		}
 	}
 	if local {
-		err = s.Listen(r.url)
+		_, err = s.Listen(r.url)
 		if r.ready != nil {
 			close(r.ready)
 		}

@@ -63,7 +63,7 @@ func run(w io.Writer) error {
 	}
 	defer back.Close()
 	backURL := "ipc://" + filepath.Join(dir, "back.sock")
-	if err := back.Listen(backURL); err != nil {
+	if _, err := back.Listen(backURL); err != nil {
 		return err
 	}
 	devCtx, stopDevice := context.WithCancel(ctx)

@@ -52,7 +52,7 @@ func run(w io.Writer) error {
 		}
 		return true
 	})
-	if err := server.Listen(url); err != nil {
+	if _, err := server.Listen(url); err != nil {
 		return err
 	}
 

@@ -48,7 +48,7 @@ func run(w io.Writer) error {
 	}
 	defer sink.Close()
 	sinkURL := "ipc://" + filepath.Join(dir, "sink.sock")
-	if err := sink.Listen(sinkURL); err != nil {
+	if _, err := sink.Listen(sinkURL); err != nil {
 		return err
 	}
 

@@ -69,7 +69,8 @@ func TestOptionErrors(t *testing.T) {
 			return s.Dial(sptest.InprocAddr(), sp.With(sp.RecvQueueLen, 4))
 		}},
 		{"bad value on a listener", func() error {
-			return s.Listen(sptest.InprocAddr(), sp.With(sp.RecvMaxSize, -5))
+			_, err := s.Listen(sptest.InprocAddr(), sp.With(sp.RecvMaxSize, -5))
+			return err
 		}},
 	}
 	for _, tt := range tests {
@@ -137,7 +138,7 @@ func TestBadURLs(t *testing.T) {
 			s := sptest.New(t, push.NewSocket)
 			err := s.Dial(u)
 			require.ErrorIs(t, err, sp.ErrBadURL, "Dial(%q): got %v, want ErrBadURL", u, err)
-			err = s.Listen(u)
+			_, err = s.Listen(u)
 			require.ErrorIs(t, err, sp.ErrBadURL, "Listen(%q): got %v, want ErrBadURL", u, err)
 		})
 	}
@@ -159,9 +160,9 @@ func TestListenTwiceAddrInUse(t *testing.T) {
 	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 		a, b := sptest.New(t, pull.NewSocket), sptest.New(t, pull.NewSocket)
 		addr := sptest.Listen(t, a, tr.Addr(t))
-		err := b.Listen(addr)
+		_, err := b.Listen(addr)
 		require.ErrorIs(t, err, sp.ErrAddrInUse, "second Listen(%s): got %v, want ErrAddrInUse", addr, err)
-		err = a.Listen(addr)
+		_, err = a.Listen(addr)
 		require.ErrorIs(t, err, sp.ErrAddrInUse, "same socket, Listen(%s) again: got %v", addr, err)
 		// The first listener still works.
 		src := sptest.New(t, push.NewSocket)
@@ -212,7 +213,7 @@ func TestIPCLiveSocketFileKept(t *testing.T) {
 	}()
 
 	s := sptest.New(t, pull.NewSocket)
-	err = s.Listen("ipc://" + path)
+	_, err = s.Listen("ipc://" + path)
 	require.ErrorIs(t, err, sp.ErrAddrInUse, "Listen over a live socket: got %v, want ErrAddrInUse", err)
 	c, err := net.Dial("unix", path)
 	require.NoError(t, err, "the live listener's socket file was removed or taken over")
@@ -223,7 +224,7 @@ func TestIPCLiveSocketFileKept(t *testing.T) {
 	// A regular file is never removed either.
 	file := filepath.Join(filepath.Dir(path), "f")
 	require.NoError(t, os.WriteFile(file, []byte("data"), 0o600))
-	err = s.Listen("ipc://" + file)
+	_, err = s.Listen("ipc://" + file)
 	require.ErrorIs(t, err, sp.ErrAddrInUse, "Listen over a regular file: got %v, want ErrAddrInUse", err)
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
@@ -255,7 +256,7 @@ func TestAbstractSocket(t *testing.T) {
 	got, err := sink.Recv(ctx)
 	require.NoError(t, err)
 	require.Equal(t, "no file at all", string(got))
-	err = sptest.New(t, pull.NewSocket).Listen(addr)
+	_, err = sptest.New(t, pull.NewSocket).Listen(addr)
 	require.ErrorIs(t, err, sp.ErrAddrInUse, "second abstract Listen: got %v", err)
 }
 

@@ -298,12 +298,15 @@ func (s *Socket) NewListener(url string, opts ...sp.EndpointOption) (sp.Listener
 }
 
 // Listen implements sp.Socket.
-func (s *Socket) Listen(url string, opts ...sp.EndpointOption) error {
+func (s *Socket) Listen(url string, opts ...sp.EndpointOption) (sp.Listener, error) {
 	l, err := s.NewListener(url, opts...)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return l.Listen()
+	if err := l.Listen(); err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
 // Listen implements sp.Listener.

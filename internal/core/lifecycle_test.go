@@ -148,7 +148,7 @@ func TestCloseRacesEndpoints(t *testing.T) {
 			errs := make(chan error, 3)
 			go func() { errs <- s.Dial(addr, sp.WithDialSync()) }()
 			go func() { errs <- s.Dial(addr) }()
-			go func() { errs <- s.Listen(tr.Addr(t)) }()
+			go func() { _, err := s.Listen(tr.Addr(t)); errs <- err }()
 			require.NoError(t, s.Close())
 			for range 3 {
 				if err := <-errs; err != nil {

@@ -27,7 +27,7 @@ func Example() {
 		}
 		defer s.Close()
 		url := fmt.Sprintf("inproc://example-bus-%d", i+1)
-		if err := s.Listen(url); err != nil {
+		if _, err := s.Listen(url); err != nil {
 			log.Fatal(err)
 		}
 		// DialSync: alice's side of the connection is up when Dial

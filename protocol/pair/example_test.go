@@ -17,7 +17,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer alice.Close()
-	if err := alice.Listen("inproc://example-pair"); err != nil {
+	if _, err := alice.Listen("inproc://example-pair"); err != nil {
 		log.Fatal(err)
 	}
 

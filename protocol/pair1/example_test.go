@@ -19,7 +19,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer server.Close()
-	if err := server.Listen("inproc://example-pair1"); err != nil {
+	if _, err := server.Listen("inproc://example-pair1"); err != nil {
 		log.Fatal(err)
 	}
 

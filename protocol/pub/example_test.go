@@ -28,7 +28,7 @@ func Example() {
 		}
 		return true
 	})
-	if err := publisher.Listen("inproc://example-pubsub"); err != nil {
+	if _, err := publisher.Listen("inproc://example-pubsub"); err != nil {
 		log.Fatal(err)
 	}
 

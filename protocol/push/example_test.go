@@ -19,7 +19,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer worker.Close()
-	if err := worker.Listen("inproc://example-pipeline"); err != nil {
+	if _, err := worker.Listen("inproc://example-pipeline"); err != nil {
 		log.Fatal(err)
 	}
 

@@ -27,7 +27,8 @@ func TestThousandContexts(t *testing.T) {
 		require.NoError(t, err)
 		defer server.Close()
 		require.NoError(t, sp.SetOption(server, sp.RecvQueueLen, n))
-		require.NoError(t, server.Listen(url))
+		_, err = server.Listen(url)
+		require.NoError(t, err)
 
 		var held sync.WaitGroup
 		held.Add(n)
@@ -101,7 +102,8 @@ func TestContextStateIsItsOwn(t *testing.T) {
 	server, err := rep.NewSocket()
 	require.NoError(t, err)
 	defer server.Close()
-	require.NoError(t, server.Listen(url))
+	_, err = server.Listen(url)
+	require.NoError(t, err)
 	client, err := req.NewSocket()
 	require.NoError(t, err)
 	defer client.Close()

@@ -20,7 +20,7 @@ func Example() {
 		panic(err)
 	}
 	defer r.Close()
-	if err := r.Listen("inproc://respondent-example"); err != nil {
+	if _, err := r.Listen("inproc://respondent-example"); err != nil {
 		panic(err)
 	}
 	done := make(chan struct{})

@@ -27,7 +27,7 @@ func Example() {
 		}
 		defer leaf.Close()
 		url := fmt.Sprintf("inproc://example-star-%d", i+1)
-		if err := leaf.Listen(url); err != nil {
+		if _, err := leaf.Listen(url); err != nil {
 			log.Fatal(err)
 		}
 		if err := hub.Dial(url, sp.WithDialSync()); err != nil {

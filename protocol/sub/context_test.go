@@ -25,7 +25,8 @@ func TestContextsHaveTheirOwnTopics(t *testing.T) {
 		}
 		return true
 	})
-	require.NoError(t, p.Listen(url))
+	_, err = p.Listen(url)
+	require.NoError(t, err)
 	s, err := sub.NewSocket()
 	require.NoError(t, err)
 	defer s.Close()

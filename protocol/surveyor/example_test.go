@@ -32,7 +32,7 @@ func Example() {
 		}
 		defer r.Close()
 		addr := "inproc://surveyor-example-" + name
-		if err := r.Listen(addr); err != nil {
+		if _, err := r.Listen(addr); err != nil {
 			panic(err)
 		}
 		go func() {

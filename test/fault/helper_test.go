@@ -63,7 +63,8 @@ var opts = []sp.EndpointOption{
 }
 
 func listen(s sp.Socket, url string) {
-	check(s.Listen(url))
+	_, err := s.Listen(url)
+	check(err)
 	say("ready")
 }
 

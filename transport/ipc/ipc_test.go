@@ -95,7 +95,7 @@ func TestPermissionsBad(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		return
 	}
-	err := s.Listen(fmt.Sprintf("abstract://sp-ipc-test-perm-%d", os.Getpid()), sp.With(ipc.Permissions, 0o600))
+	_, err := s.Listen(fmt.Sprintf("abstract://sp-ipc-test-perm-%d", os.Getpid()), sp.With(ipc.Permissions, 0o600))
 	if !errors.Is(err, sp.ErrNotSupported) {
 		t.Errorf("Listen(abstract://) with Permissions: got %v, want sp.ErrNotSupported", err)
 	}
@@ -168,7 +168,7 @@ func TestStaleSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := sptest.New(t, pair.NewSocket)
-	if err := s.Listen("ipc://" + file); !errors.Is(err, sp.ErrAddrInUse) {
+	if _, err := s.Listen("ipc://" + file); !errors.Is(err, sp.ErrAddrInUse) {
 		t.Errorf("Listen on a regular file: got %v, want sp.ErrAddrInUse", err)
 	}
 	if b, err := os.ReadFile(file); err != nil || string(b) != "data" {

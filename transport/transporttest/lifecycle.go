@@ -183,7 +183,7 @@ func testAddrInUse(t *testing.T, c Config) {
 		name string
 		sock sp.Socket
 	}{{"another socket", newSocket(t, pair.NewSocket)}, {"the same socket", l1}} {
-		err := s.sock.Listen(url, c.listenOpts(t)...)
+		_, err := s.sock.Listen(url, c.listenOpts(t)...)
 		if !errors.Is(err, sp.ErrAddrInUse) {
 			t.Errorf("second Listen(%s) from %s: got error %v, want one wrapping sp.ErrAddrInUse", url, s.name, err)
 		} else if !strings.Contains(err.Error(), url) {

@@ -82,9 +82,10 @@ func TestSharedPort(t *testing.T) {
 	code, body := get(t, base+"/a") // not an upgrade
 	require.Equal(t, http.StatusBadRequest, code, body)
 
-	require.ErrorIs(t, b.Listen(fmt.Sprintf("ws://127.0.0.1:%d/a", port)), sp.ErrAddrInUse)
+	_, err := b.Listen(fmt.Sprintf("ws://127.0.0.1:%d/a", port))
+	require.ErrorIs(t, err, sp.ErrAddrInUse)
 	srv, _ := tlsConfigs(t)
-	err := b.Listen(fmt.Sprintf("wss://127.0.0.1:%d/w", port), sp.With(sp.TLSConfig, srv))
+	_, err = b.Listen(fmt.Sprintf("wss://127.0.0.1:%d/w", port), sp.With(sp.TLSConfig, srv))
 	require.ErrorIs(t, err, sp.ErrAddrInUse)
 
 	require.NoError(t, la.Close())
@@ -135,7 +136,8 @@ func TestServeMux(t *testing.T) {
 	// first closes; then the path answers 404 until one listens again.
 	c := newSocket(t, rep.NewSocket)
 	echoRep(t, c, "c")
-	require.ErrorIs(t, c.Listen("ws://"+host+"/a", on), sp.ErrAddrInUse)
+	_, err = c.Listen("ws://"+host+"/a", on)
+	require.ErrorIs(t, err, sp.ErrAddrInUse)
 	require.NoError(t, la.Close())
 	code, _ = get(t, "http://"+host+"/a")
 	require.Equal(t, http.StatusNotFound, code)

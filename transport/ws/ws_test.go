@@ -187,7 +187,7 @@ func TestBadConfig(t *testing.T) {
 		_, err := s.NewDialer(u)
 		require.ErrorIs(t, err, sp.ErrBadURL, u)
 	}
-	err := s.Listen("wss://127.0.0.1:0/")
+	_, err := s.Listen("wss://127.0.0.1:0/")
 	require.ErrorIs(t, err, sp.ErrBadOption)
 	require.ErrorIs(t, sp.SetOption(s, ws.MaxFrameSize, 10), sp.ErrBadOption)
 	q := newSocket(t, req.NewSocket)

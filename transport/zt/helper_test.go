@@ -85,7 +85,8 @@ func (h *hp) socket(f func() (sp.Socket, error)) sp.Socket {
 
 func (h *hp) listen(f func() (sp.Socket, error), port int) (sp.Socket, error) {
 	s := h.socket(f)
-	return s, s.Listen(fmt.Sprintf("zt://*.%016x:%d", h.nwid, port), h.opts()...)
+	_, err := s.Listen(fmt.Sprintf("zt://*.%016x:%d", h.nwid, port), h.opts()...)
+	return s, err
 }
 
 func (h *hp) dial(f func() (sp.Socket, error), port int) (sp.Socket, error) {
