@@ -165,7 +165,7 @@ func TestStatsDrops(t *testing.T) {
 		require.NoError(t, err)
 		s := mustSocket(t, sub.NewSocket)
 		require.NoError(t, sp.SetOption(s, sp.RecvQueueLen, 1))
-		require.NoError(t, sp.SetOption(s, sub.Subscribe, []byte("a")))
+		require.NoError(t, sp.SetOption(s, sub.SubscribeOption, []byte("a")))
 		require.NoError(t, s.Dial(url, sp.WithDialSync()))
 		<-joined
 		require.NoError(t, p.Send(ctx, []byte("b")))

@@ -70,6 +70,13 @@ type cat struct {
 	out    io.Writer
 	errOut io.Writer // for --stats
 	s      sp.Socket
+	io     messenger // what send and recv use: s, or a context of it
+}
+
+// messenger is what a Socket and a Context share for sending and receiving.
+type messenger interface {
+	Send(context.Context, []byte) error
+	Recv(context.Context) ([]byte, error)
 }
 
 func (c *cat) run() (err error) {
@@ -87,9 +94,22 @@ func (c *cat) run() (err error) {
 		}
 	}
 	for _, t := range cfg.topics {
-		if err := sp.SetOption(c.s, sub.Subscribe, []byte(t)); err != nil {
+		if err := sp.SetOption(c.s, sub.SubscribeOption, []byte(t)); err != nil {
 			return fail("Unable to subscribe to %q: %s", t, nngError(err, ""))
 		}
+	}
+	c.io = c.s
+	switch cfg.proto {
+	case optReq0, optSurveyor0, optRep0, optRespondent0:
+		// nngcat's loops replace a request or survey before it is over,
+		// or leave requests unanswered, as one context may; the socket
+		// itself refuses both, lest goroutines sharing it cross replies.
+		x, err := c.s.OpenContext()
+		if err != nil {
+			return fail("Unable to open context: %s", nngError(err, ""))
+		}
+		defer x.Close()
+		c.io = x
 	}
 	for _, a := range cfg.addrs {
 		if err := c.connect(a); err != nil {
@@ -182,7 +202,7 @@ func boundURL(url string, addr net.Addr) string {
 func (c *cat) send() error {
 	ctx, cancel := withTimeout(c.cfg.sendTimeout, time.Time{})
 	defer cancel()
-	if err := c.s.Send(ctx, c.cfg.data); err != nil {
+	if err := c.io.Send(ctx, c.cfg.data); err != nil {
 		return fail("Send error: %s", nngError(err, ""))
 	}
 	return nil
@@ -194,7 +214,7 @@ func (c *cat) send() error {
 func (c *cat) recv(limit time.Time) (b []byte, ended bool, err error) {
 	ctx, cancel := withTimeout(c.cfg.recvTimeout, limit)
 	defer cancel()
-	b, err = c.s.Recv(ctx)
+	b, err = c.io.Recv(ctx)
 	switch {
 	case err == nil:
 		return b, false, nil

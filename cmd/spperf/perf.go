@@ -42,7 +42,7 @@ var patterns = map[string]pattern{
 func subAll() (sp.Socket, error) {
 	s, err := sub.NewSocket()
 	if err == nil {
-		err = sp.SetOption(s, sub.Subscribe, []byte{})
+		err = sp.SetOption(s, sub.SubscribeOption, []byte{})
 	}
 	return s, err
 }

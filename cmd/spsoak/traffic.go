@@ -219,7 +219,7 @@ func (h *harness) reqRep(tr string) error {
 
 func (h *harness) pubSub(tr string) error {
 	p, s := h.socket(pub.NewSocket), h.socket(sub.NewSocket)
-	if err := sp.SetOption(s, sub.Subscribe, []byte("soak")); err != nil {
+	if err := sp.SetOption(s, sub.SubscribeOption, []byte("soak")); err != nil {
 		return err
 	}
 	if err := h.connect(tr, "pubsub", p, s); err != nil {

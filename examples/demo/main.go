@@ -102,7 +102,7 @@ func pubSub(ctx context.Context, url string) {
 	s, err := sub.NewSocket()
 	check(err)
 	defer s.Close()
-	check(sp.SetOption(s, sub.Subscribe, []byte("news.")))
+	check(sp.SetOption(s, sub.SubscribeOption, []byte("news.")))
 	check(s.Dial(url, sp.WithDialSync()))
 	// A publisher sends only to subscribers already connected; repeat the
 	// first message until the subscriber has one.

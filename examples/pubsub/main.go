@@ -64,7 +64,7 @@ func run(w io.Writer) error {
 		}
 		defer s.Close()
 		// A new subscriber has no topic and receives nothing.
-		if err := sp.SetOption(s, sub.Subscribe, []byte(topic)); err != nil {
+		if err := sp.SetOption(s, sub.SubscribeOption, []byte(topic)); err != nil {
 			return err
 		}
 		if err := s.Dial(url, sp.WithDialSync()); err != nil {

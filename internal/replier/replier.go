@@ -37,6 +37,7 @@ func (r *Protocol) Init(s *core.Socket) {
 	r.s = s
 	r.ctxs = make(map[*replyCtx]struct{})
 	r.def = r.newCtx()
+	r.def.bare = true
 }
 
 // Info implements core.Protocol.
@@ -105,6 +106,13 @@ type replyCtx struct {
 	has    bool   // a request was received and not yet answered
 	closed bool
 	done   chan struct{}
+
+	// bare: this is the socket's own state, which goroutines may share by
+	// mistake. It answers one request at a time: a Recv while a request is
+	// unanswered, or while another Recv waits, fails, since the next Send
+	// would answer the wrong requester.
+	bare    bool
+	recving bool
 }
 
 func (c *replyCtx) close() {
@@ -122,21 +130,51 @@ func (c *replyCtx) recv(ctx context.Context, timeout time.Duration) (*sp.Message
 		return nil, sp.ErrClosed
 	default:
 	}
+	if c.bare {
+		c.mu.Lock()
+		if err := c.busy(); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+		c.recving = true
+		c.mu.Unlock()
+	}
 	var m *sp.Message
 	if m = c.r.s.RecvQ.TryGet(); m == nil {
 		dl := core.NewDeadline(timeout)
 		defer dl.Stop()
 		var err error
 		if m, err = c.r.s.RecvQ.Get(ctx, &dl, c.done); err != nil {
+			if c.bare {
+				c.mu.Lock()
+				c.recving = false
+				c.mu.Unlock()
+			}
 			return nil, err
 		}
 	}
 	c.mu.Lock()
 	c.bt = append(c.bt[:0], m.Header...)
 	c.has = true
+	c.recving = false
 	c.mu.Unlock()
 	m.Header = m.Header[:0]
 	return m, nil
+}
+
+// busy says why the socket itself may not receive now, or nil; under c.mu.
+func (c *replyCtx) busy() error {
+	switch {
+	case c.recving:
+		return fmt.Errorf("%w: Recv on a %s socket while another Recv waits "+
+			"(goroutines that share a socket use %s.Serve or a context each)",
+			sp.ErrBadState, c.r.info.SelfName, c.r.info.SelfName)
+	case c.has:
+		return fmt.Errorf("%w: Recv on a %s socket while the %s it received last is unanswered "+
+			"(Send its answer first; goroutines that share a socket use %s.Serve or a context each)",
+			sp.ErrBadState, c.r.info.SelfName, c.r.noun, c.r.info.SelfName)
+	}
+	return nil
 }
 
 func (c *replyCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration) error {

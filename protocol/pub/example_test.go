@@ -37,7 +37,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer subscriber.Close()
-	if err := sp.SetOption(subscriber, sub.Subscribe, []byte("weather.")); err != nil {
+	if err := sp.SetOption(subscriber, sub.SubscribeOption, []byte("weather.")); err != nil {
 		log.Fatal(err)
 	}
 	if err := subscriber.Dial("inproc://example-pubsub"); err != nil {

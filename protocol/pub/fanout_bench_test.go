@@ -148,7 +148,7 @@ func newFanout(b *testing.B, n int) *fanout {
 					return
 				}
 				f.subs[i] = &subscriber{s: s}
-				if err := sp.SetOption(s, sub.Subscribe, []byte{}); err != nil {
+				if err := sp.SetOption(s, sub.SubscribeOption, []byte{}); err != nil {
 					errc <- err
 					return
 				}

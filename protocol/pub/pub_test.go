@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { leaktest.VerifyTestMain(m) }
 func subscribe(t *testing.T, s sp.Socket, topics ...string) {
 	t.Helper()
 	for _, topic := range topics {
-		require.NoError(t, sp.SetOption(s, sub.Subscribe, []byte(topic)))
+		require.NoError(t, sp.SetOption(s, sub.SubscribeOption, []byte(topic)))
 	}
 }
 
@@ -106,7 +106,7 @@ func TestSubTopics(t *testing.T) {
 			s := sptest.New(t, sub.NewSocket)
 			subscribe(t, s, append(tt.topics, end)...)
 			for _, u := range tt.unsub {
-				require.NoError(t, sp.SetOption(s, sub.Unsubscribe, []byte(u)))
+				require.NoError(t, sp.SetOption(s, sub.UnsubscribeOption, []byte(u)))
 			}
 			sptest.Dial(t, s, addr)
 			subs = append(subs, s)
@@ -133,11 +133,11 @@ func TestSubNothingSubscribed(t *testing.T) {
 
 func TestSubUnsubscribeUnknown(t *testing.T) {
 	s := sptest.New(t, sub.NewSocket)
-	err := sp.SetOption(s, sub.Unsubscribe, []byte("never"))
+	err := sp.SetOption(s, sub.UnsubscribeOption, []byte("never"))
 	require.ErrorIs(t, err, sp.ErrBadOption, "Unsubscribe of a topic never added: got %v", err)
 	subscribe(t, s, "a", "a") // twice is once
-	require.NoError(t, sp.SetOption(s, sub.Unsubscribe, []byte("a")))
-	err = sp.SetOption(s, sub.Unsubscribe, []byte("a"))
+	require.NoError(t, sp.SetOption(s, sub.UnsubscribeOption, []byte("a")))
+	err = sp.SetOption(s, sub.UnsubscribeOption, []byte("a"))
 	require.ErrorIs(t, err, sp.ErrBadOption, "second Unsubscribe: got %v", err)
 }
 

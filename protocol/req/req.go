@@ -42,6 +42,7 @@ type req struct {
 	ctxs   map[*reqCtx]struct{}
 	closed bool
 	def    *reqCtx
+	free   []*reqCtx // contexts Request may use again
 }
 
 // NewSocket returns a req socket.
@@ -62,6 +63,7 @@ func (r *req) Init(s *core.Socket) {
 		r.mu.Unlock()
 	})
 	r.def = r.newCtx()
+	r.def.bare = true
 }
 
 func (r *req) Info() sp.ProtocolInfo {
@@ -106,6 +108,8 @@ func (r *req) RemovePipe(p *core.Pipe) {
 	for _, c := range r.byID {
 		if c.pipe == p {
 			c.pipe = nil
+			c.lost++
+			c.lastLoss = p.Reason()
 			r.resends.Add(1)
 			c.dispatch()
 		}
@@ -171,6 +175,22 @@ type reqCtx struct {
 	reply   chan *sp.Message
 	closed  bool
 	done    chan struct{}
+
+	// bare: this is the socket's own state, which goroutines may share by
+	// mistake; it serves one exchange at a time (see busy).
+	bare     bool
+	recving  bool  // a Recv is waiting for the reply
+	lost     int   // times the request's pipe closed under it
+	lastLoss error // why it last did
+}
+
+// busy reports why a Send on the socket itself must not start a new
+// request: the exchange before it is not over (its reply not yet returned
+// by Recv, nor the request canceled). Sending anyway would hand that
+// exchange's reply to whoever calls Recv next: another goroutine's, when
+// goroutines share the socket.
+func (c *reqCtx) busy() bool {
+	return c.id != 0 || c.sending || c.recving || len(c.reply) > 0
 }
 
 // cancel forgets the outstanding request and any reply not yet received.
@@ -250,7 +270,13 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 		m.Free()
 		return sp.ErrClosed
 	}
+	if c.bare && c.busy() {
+		r.mu.Unlock()
+		m.Free()
+		return errBusy
+	}
 	c.cancel() // a new request replaces the old
+	c.lost, c.lastLoss = 0, nil
 	r.nextID++
 	id := r.nextID | 0x80000000
 	for r.byID[id] != nil { // a wrapped counter met a request still out
@@ -271,10 +297,10 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	c.sending = false
 	if c.id != id {
 		return nil // replied to or replaced already
 	}
-	c.sending = false
 	if err != nil {
 		c.finish()
 		return err
@@ -293,33 +319,73 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 }
 
 func (c *reqCtx) recv(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
-	c.r.mu.Lock()
+	r := c.r
+	r.mu.Lock()
 	if c.closed {
-		c.r.mu.Unlock()
+		r.mu.Unlock()
 		return nil, sp.ErrClosed
 	}
 	if c.id == 0 && len(c.reply) == 0 {
-		c.r.mu.Unlock()
+		r.mu.Unlock()
 		return nil, fmt.Errorf("%w: Recv on a req socket needs a request sent first", sp.ErrBadState)
 	}
-	c.r.mu.Unlock()
+	if c.recving {
+		r.mu.Unlock()
+		return nil, errRecvBusy
+	}
 	select {
 	case m := <-c.reply:
+		r.mu.Unlock()
 		return m, nil
 	default:
 	}
+	c.recving = true
+	id := c.id
+	r.mu.Unlock()
+
 	dl := core.NewDeadline(timeout)
 	defer dl.Stop()
+	var err error
 	select {
 	case m := <-c.reply:
+		r.mu.Lock()
+		c.recving = false
+		r.mu.Unlock()
 		return m, nil
 	case <-ctx.Done():
-		return nil, sp.ContextError(ctx)
+		err = sp.ContextError(ctx)
 	case <-dl.C():
-		return nil, sp.ErrTimeout
+		err = sp.ErrTimeout
 	case <-c.done:
 		return nil, sp.ErrClosed
-	case <-c.r.s.Closing():
+	case <-r.s.Closing():
 		return nil, sp.ErrClosed
 	}
+	// The caller gave up: cancel the request, as nng does, so that it is
+	// not sent again and a late reply is dropped.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c.recving = false
+	select {
+	case m := <-c.reply: // it came as the wait ended
+		return m, nil
+	default:
+	}
+	if c.id == id {
+		c.finish()
+	}
+	if c.lost > 0 {
+		err = fmt.Errorf("%w: the request's connection to a %s peer was lost %d times (last: %v); "+
+			"a peer closes it at once when it refuses the request, such as one over its sp.RecvMaxSize",
+			err, PeerName, c.lost, c.lastLoss)
+	}
+	return nil, err
 }
+
+// Errors of a req socket shared by goroutines without contexts.
+var (
+	errBusy = fmt.Errorf("%w: Send on a req socket while its last request is outstanding "+
+		"(Recv its reply first; goroutines that share a socket use req.Request or a context each)", sp.ErrBadState)
+	errRecvBusy = fmt.Errorf("%w: Recv on a req socket while another Recv waits for the same reply "+
+		"(goroutines that share a socket use req.Request or a context each)", sp.ErrBadState)
+)

@@ -36,6 +36,16 @@ func echo(prefix string) func([]byte) []byte {
 	return func(q []byte) []byte { return append([]byte(prefix), q...) }
 }
 
+// repContext opens a context on the rep socket s, for tests that leave
+// requests unanswered.
+func repContext(t *testing.T, s sp.Socket) sp.Context {
+	t.Helper()
+	c, err := s.OpenContext()
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // ask sends q on r and returns the reply.
 func ask(t *testing.T, r sp.Socket, q string) string {
 	t.Helper()
@@ -100,7 +110,13 @@ func TestReqRepTooLargeClosesOnlyThatPipe(t *testing.T) {
 		require.NoError(t, big.Send(ctx, make([]byte, 1<<20+1)))
 		pipes.WaitAdded(t, 3) // big's pipe was closed and it reconnected
 		require.Equal(t, "ok hi", ask(t, small, "hi"))
-		// A new, small request replaces the oversized one.
+		// Giving up on the oversized request cancels it, and says why it
+		// had no answer; then a small one gets its reply.
+		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		_, err := big.Recv(short)
+		require.ErrorIs(t, err, sp.ErrTimeout)
+		require.Contains(t, err.Error(), "connection to a rep peer was lost", "got %v, want the lost connections named", err)
 		require.Equal(t, "ok small now", ask(t, big, "small now"))
 	})
 }
@@ -195,15 +211,16 @@ func TestReqResendAfterResendTime(t *testing.T) {
 		sptest.Connect(t, q, a, tr.Addr(t))
 		ctx := sptest.Ctx(t)
 		require.NoError(t, q.Send(ctx, []byte("anyone?")))
-		b, err := a.Recv(ctx)
+		ac := repContext(t, a) // the socket itself would refuse to leave one unanswered
+		b, err := ac.Recv(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "anyone?", string(b))
 		start := time.Now()
-		b, err = a.Recv(ctx) // ignored the first: here it is again
+		b, err = ac.Recv(ctx) // ignored the first: here it is again
 		require.NoError(t, err)
 		require.Equal(t, "anyone?", string(b))
 		require.GreaterOrEqual(t, time.Since(start), resend/2, "resent too early")
-		require.NoError(t, a.Send(ctx, []byte("yes")))
+		require.NoError(t, ac.Send(ctx, []byte("yes")))
 		b, err = q.Recv(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "yes", string(b))
@@ -239,9 +256,14 @@ func TestReqResendWhenRepDies(t *testing.T) {
 }
 
 // A new Send cancels the request before it: its late reply is dropped.
+// On a context, a new Send cancels the request before it (as in nng); on
+// the socket itself it fails instead, as the exchange before it is not
+// over (see TestSharedReqSocket).
 func TestReqNewSendCancelsOld(t *testing.T) {
 	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		q, a := sptest.Pair(t, tr, req.NewSocket, rep.NewSocket)
+		s, a := sptest.Pair(t, tr, req.NewSocket, rep.NewSocket)
+		q, err := s.OpenContext()
+		require.NoError(t, err)
 		ctx := sptest.Ctx(t)
 		require.NoError(t, q.Send(ctx, []byte("old")))
 		b, err := a.Recv(ctx)
@@ -271,11 +293,12 @@ func TestReqSendBeforePeerDeliversOnce(t *testing.T) {
 		addr := sptest.Listen(t, a, tr.Addr(t))
 		require.NoError(t, q.Dial(addr, sp.With(sp.ReconnectMin, 5*time.Millisecond)))
 		require.NoError(t, <-sent)
-		b, err := a.Recv(ctx)
+		ac := repContext(t, a)
+		b, err := ac.Recv(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "early", string(b))
-		require.NoError(t, sp.SetOption(a, sp.RecvTimeout, 200*time.Millisecond))
-		b, err = a.Recv(ctx)
+		require.NoError(t, sp.SetOption(ac, sp.RecvTimeout, 200*time.Millisecond))
+		b, err = ac.Recv(ctx)
 		require.ErrorIs(t, err, sp.ErrTimeout, "the rep got the request twice: second copy %q", b)
 	})
 }

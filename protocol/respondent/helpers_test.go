@@ -30,6 +30,7 @@ func newSurveyor(t *testing.T, ctor func() (sp.Socket, error)) sp.Socket {
 type exchanger interface {
 	Send(ctx context.Context, b []byte) error
 	Recv(ctx context.Context) ([]byte, error)
+	SendMsg(ctx context.Context, m *sp.Message) error
 }
 
 // serve answers every survey x receives with "prefix" + survey until closed

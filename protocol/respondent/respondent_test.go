@@ -29,10 +29,19 @@ func TestAnswersTheRightSurveyor(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 				r := sptest.New(t, respondent.NewSocket)
-				ss := make([]sp.Socket, tc.surveyors)
+				ss := make([]exchanger, tc.surveyors)
 				for i := range ss {
-					ss[i] = newSurveyor(t, tc.newSurveyor)
-					sptest.Connect(t, r, ss[i], tr.Addr(t))
+					s := newSurveyor(t, tc.newSurveyor)
+					sptest.Connect(t, r, s, tr.Addr(t))
+					ss[i] = s
+					if raw, _ := sp.GetOption(s, sp.Raw); !raw {
+						// a round starts before the last survey ends,
+						// which the socket itself refuses
+						c, err := s.OpenContext()
+						require.NoError(t, err)
+						defer c.Close()
+						ss[i] = c
+					}
 				}
 				serve(t, r, "re:", r.Close)
 				ctx := sptest.Ctx(t)

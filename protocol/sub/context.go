@@ -39,12 +39,12 @@ func (c *subCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
 // (Subscribe, Unsubscribe) and timeouts.
 func (c *subCtx) SetOptionValue(name string, v any) error {
 	switch name {
-	case Subscribe.Name(), Unsubscribe.Name():
+	case SubscribeOption.Name(), UnsubscribeOption.Name():
 		t, ok := v.([]byte)
 		if !ok {
 			return fmt.Errorf("%w: %s takes a []byte, not %T", sp.ErrBadOption, name, v)
 		}
-		if name == Subscribe.Name() {
+		if name == SubscribeOption.Name() {
 			c.subscribe(t)
 			return nil
 		}

@@ -30,7 +30,7 @@ func TestContextsHaveTheirOwnTopics(t *testing.T) {
 	s, err := sub.NewSocket()
 	require.NoError(t, err)
 	defer s.Close()
-	require.NoError(t, sp.SetOption(s, sub.Subscribe, []byte("sock.")))
+	require.NoError(t, sp.SetOption(s, sub.SubscribeOption, []byte("sock.")))
 
 	topics := []string{"a.", "b.", ""}
 	ctxs := make([]sp.Context, len(topics))
@@ -38,7 +38,7 @@ func TestContextsHaveTheirOwnTopics(t *testing.T) {
 		c, err := s.OpenContext()
 		require.NoError(t, err)
 		defer c.Close()
-		require.NoError(t, sp.SetOption(c, sub.Subscribe, []byte(topic)))
+		require.NoError(t, sp.SetOption(c, sub.SubscribeOption, []byte(topic)))
 		require.NoError(t, sp.SetOption(c, sp.RecvTimeout, 200*time.Millisecond))
 		ctxs[i] = c
 	}

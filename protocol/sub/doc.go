@@ -15,7 +15,7 @@
 //
 //	s, _ := sub.NewSocket()
 //	defer s.Close()
-//	sp.SetOption(s, sub.Subscribe, []byte("weather."))
+//	sp.SetOption(s, sub.SubscribeOption, []byte("weather."))
 //	s.Dial("tcp://127.0.0.1:5556")
 //	b, err := s.Recv(ctx)
 package sub

@@ -19,14 +19,16 @@ const (
 	PeerName     = "pub"
 )
 
-// Subscribe adds a topic: the socket (or context) receives messages whose
-// body starts with it. An empty topic matches every message. A new socket or
-// context has no topic and receives nothing.
-var Subscribe = sp.NewOption[[]byte]("sub:subscribe")
+// SubscribeOption adds a topic: the socket (or context) receives messages
+// whose body starts with it. An empty topic matches every message. A new
+// socket or context has no topic and receives nothing. The Subscribe
+// function sets it from a string or a []byte.
+var SubscribeOption = sp.NewOption[[]byte]("sub:subscribe")
 
-// Unsubscribe removes a topic added by Subscribe. Removing a topic that was
-// never added fails with an error wrapping sp.ErrBadOption.
-var Unsubscribe = sp.NewOption[[]byte]("sub:unsubscribe")
+// UnsubscribeOption removes a topic added by SubscribeOption. Removing a
+// topic that was never added fails with an error wrapping sp.ErrBadOption.
+// The Unsubscribe function sets it from a string or a []byte.
+var UnsubscribeOption = sp.NewOption[[]byte]("sub:unsubscribe")
 
 type sub struct {
 	raw bool
@@ -52,11 +54,11 @@ func (p *sub) Init(s *core.Socket) {
 	p.def = &subCtx{p: p, q: s.RecvQ, done: make(chan struct{})}
 	p.def.tmo.Init(s)
 	p.ctxs[p.def] = struct{}{}
-	core.Define(s.Options(), Subscribe, nil, func(t []byte) error {
+	core.Define(s.Options(), SubscribeOption, nil, func(t []byte) error {
 		p.def.subscribe(t)
 		return nil
 	}, false, nil)
-	core.Define(s.Options(), Unsubscribe, nil, p.def.unsubscribe, false, nil)
+	core.Define(s.Options(), UnsubscribeOption, nil, p.def.unsubscribe, false, nil)
 }
 
 func (p *sub) Info() sp.ProtocolInfo {

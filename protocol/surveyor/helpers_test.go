@@ -71,6 +71,17 @@ func serve(t *testing.T, r sp.Socket, answer func(q []byte) []byte) {
 	})
 }
 
+// surveyCtx opens a context on the surveyor s, for tests that start a
+// survey while the one before still collects answers (which the socket
+// itself refuses), closed when the test ends.
+func surveyCtx(t *testing.T, s sp.Socket) sp.Context {
+	t.Helper()
+	c, err := s.OpenContext()
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // tagged returns an answer function that answers q with "tag:q".
 func tagged(tag string) func([]byte) []byte {
 	return func(q []byte) []byte { return []byte(tag + ":" + string(q)) }

@@ -43,6 +43,7 @@ type surveyor struct {
 	ctxs       map[*survCtx]struct{}
 	closed     bool
 	def        *survCtx
+	free       []*survCtx // contexts Survey may use again
 }
 
 // NewSocket returns a surveyor socket.
@@ -62,6 +63,7 @@ func (r *surveyor) Init(s *core.Socket) {
 		r.mu.Unlock()
 	})
 	r.def = r.newCtx()
+	r.def.bare = true
 }
 
 func (r *surveyor) Info() sp.ProtocolInfo {
@@ -148,6 +150,13 @@ type survCtx struct {
 	answers []*sp.Message // answers received, not yet read
 	changed core.Notifier // an answer came, the survey ended, or closed
 	closed  bool
+
+	// bare: this is the socket's own state, which goroutines may share by
+	// mistake. It runs one survey at a time: a Send while the last survey
+	// still collects answers, or a Recv while another waits, fails, since
+	// the answers would go to the wrong goroutine.
+	bare    bool
+	recving bool
 }
 
 // cancel ends the current survey and drops its unread answers.
@@ -207,6 +216,11 @@ func (c *survCtx) send(ctx context.Context, m *sp.Message) error {
 		m.Free()
 		return sp.ContextError(ctx)
 	}
+	if c.bare && (c.live || c.recving) {
+		r.mu.Unlock()
+		m.Free()
+		return errBusy
+	}
 	c.cancel() // a new survey replaces the old: its answers are dropped
 	r.nextID++
 	id := r.nextID | 0x80000000
@@ -249,7 +263,17 @@ func (c *survCtx) recv(ctx context.Context, timeout time.Duration) (*sp.Message,
 			return m, nil
 		case !c.live:
 			c.r.mu.Unlock()
-			return nil, sp.ErrTimeout // the survey has ended
+			return nil, ErrSurveyEnded
+		}
+		if first {
+			if c.bare {
+				if c.recving {
+					c.r.mu.Unlock()
+					return nil, errRecvBusy
+				}
+				c.recving = true
+				defer c.doneRecving()
+			}
 		}
 		changed := c.changed.Chan()
 		c.r.mu.Unlock()
@@ -266,4 +290,10 @@ func (c *survCtx) recv(ctx context.Context, timeout time.Duration) (*sp.Message,
 			return nil, sp.ErrClosed
 		}
 	}
+}
+
+func (c *survCtx) doneRecving() {
+	c.r.mu.Lock()
+	c.recving = false
+	c.r.mu.Unlock()
 }

@@ -22,10 +22,11 @@ func TestSurveyReachesEveryRespondent(t *testing.T) {
 					serve(t, r, tagged(fmt.Sprintf("r%d", i)))
 				}
 				ctx := sptest.Ctx(t)
+				c := surveyCtx(t, s) // a round starts before the last survey ends
 				for round := range 3 {
 					q := fmt.Sprintf("q%d", round)
-					require.NoError(t, s.Send(ctx, []byte(q)))
-					got := collect(t, s, n)
+					require.NoError(t, c.Send(ctx, []byte(q)))
+					got := collect(t, c, n)
 					require.Equal(t, want(n, q), got, "round %d: got %q, want %q", round, got, want(n, q))
 				}
 			})
@@ -46,7 +47,10 @@ func TestSurveyDeadline(t *testing.T) {
 
 		start := time.Now()
 		require.NoError(t, s.Send(ctx, []byte("anyone?")))
-		q, err := r.Recv(ctx) // received, never answered
+		rc, err := r.OpenContext() // the socket itself would refuse to leave one unanswered
+		require.NoError(t, err)
+		defer rc.Close()
+		q, err := rc.Recv(ctx) // received, never answered
 		require.NoError(t, err)
 		require.Equal(t, "anyone?", string(q))
 		requireEnds(t, s)
@@ -57,9 +61,9 @@ func TestSurveyDeadline(t *testing.T) {
 
 		// Answers that came in time can still be read after the deadline.
 		require.NoError(t, s.Send(ctx, []byte("again")))
-		_, err = r.Recv(ctx)
+		_, err = rc.Recv(ctx)
 		require.NoError(t, err)
-		require.NoError(t, r.Send(ctx, []byte("in time")))
+		require.NoError(t, rc.Send(ctx, []byte("in time")))
 		b, err := s.Recv(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "in time", string(b))
@@ -99,11 +103,12 @@ func TestLateAnswerDropped(t *testing.T) {
 // wait unread or arrive afterwards, are dropped.
 func TestNewSurveyCancelsOld(t *testing.T) {
 	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		s := newSurveyor(t, long)
+		sock := newSurveyor(t, long)
 		r := sptest.New(t, respondent.NewRawSocket)
-		sptest.Connect(t, r, s, tr.Addr(t))
+		sptest.Connect(t, r, sock, tr.Addr(t))
 		ctx := sptest.Ctx(t)
-		other, err := s.OpenContext()
+		s := surveyCtx(t, sock) // the socket itself refuses a survey while one is live
+		other, err := sock.OpenContext()
 		require.NoError(t, err)
 		recvRaw := func(want string) *sp.Message {
 			m, err := r.RecvMsg(ctx)

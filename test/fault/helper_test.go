@@ -152,7 +152,7 @@ func pubServer(args []string) {
 // (a new publisher).
 func subClient(args []string) {
 	s, _ := sub.NewSocket()
-	check(sp.SetOption(s, sub.Subscribe, []byte{}))
+	check(sp.SetOption(s, sub.SubscribeOption, []byte{}))
 	dial(s, args[0])
 	say("ready")
 	secs, _ := strconv.Atoi(args[1])

@@ -59,7 +59,9 @@ const goodPrefix = "good "
 
 // recvGood receives from s until a good message arrives, skipping what
 // hostile peers sent (or what was echoed from them), and checks it is want.
-func recvGood(ctx context.Context, s sp.Socket, want string) error {
+func recvGood(ctx context.Context, s interface {
+	Recv(context.Context) ([]byte, error)
+}, want string) error {
 	for {
 		b, err := s.Recv(ctx)
 		if err != nil {
@@ -96,7 +98,20 @@ func sendRecv(from, to func(lis, good sp.Socket) sp.Socket) func(context.Context
 func request(from func(lis, good sp.Socket) sp.Socket) func(context.Context, sp.Socket, sp.Socket, int, func() bool) error {
 	return func(ctx context.Context, lis, good sp.Socket, n int, _ func() bool) error {
 		want := fmt.Sprintf("%s%d", goodPrefix, n)
-		s := from(lis, good)
+		var s interface {
+			Send(context.Context, []byte) error
+			Recv(context.Context) ([]byte, error)
+		} = from(lis, good)
+		if sock := from(lis, good); sock.Info().Self == surveyor.ProtocolID {
+			// a survey per round, each while the one before still
+			// collects answers: a context per round
+			c, err := sock.OpenContext()
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			s = c
+		}
 		if err := s.Send(ctx, []byte(want)); err != nil {
 			return fmt.Errorf("send %q: %w", want, err)
 		}
@@ -151,10 +166,10 @@ var protocols = []proto{
 		setup: func(lis, _ sp.Socket) error { return sp.SetOption(lis, req.ResendTime, 300*time.Millisecond) },
 		serve: echoOn(goodSock), round: request(lisSock)},
 	{name: "pub", self: 0x20, peer: 0x21, listener: pub.NewSocket, good: sub.NewSocket,
-		setup: func(_, good sp.Socket) error { return sp.SetOption(good, sub.Subscribe, []byte{}) },
+		setup: func(_, good sp.Socket) error { return sp.SetOption(good, sub.SubscribeOption, []byte{}) },
 		round: sendRecv(lisSock, goodSock)},
 	{name: "sub", self: 0x21, peer: 0x20, listener: sub.NewSocket, good: pub.NewSocket,
-		setup: func(lis, _ sp.Socket) error { return sp.SetOption(lis, sub.Subscribe, []byte{}) },
+		setup: func(lis, _ sp.Socket) error { return sp.SetOption(lis, sub.SubscribeOption, []byte{}) },
 		round: sendRecv(goodSock, lisSock)},
 	// push hands a message to one puller: one queued for a hostile puller
 	// that then vanishes is lost, as documented; the round resends it.

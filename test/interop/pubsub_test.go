@@ -52,7 +52,7 @@ func TestPubSub(t *testing.T) {
 			return
 		}
 		s := newSocket(t, sub.NewSocket)
-		require.NoError(t, sp.SetOption(s, sub.Subscribe, []byte{}))
+		require.NoError(t, sp.SetOption(s, sub.SubscribeOption, []byte{}))
 		args := []string{tl.proto("pub"), "--file", writeFile(t, p.b)}
 		if tl.nng {
 			// Whole seconds only. The first send, at once, is lost when

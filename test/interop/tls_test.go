@@ -231,7 +231,7 @@ func TestTLSPubSub(t *testing.T) {
 			return
 		}
 		s := newSocket(t, sub.NewSocket)
-		require.NoError(t, sp.SetOption(s, sub.Subscribe, []byte{}))
+		require.NoError(t, sp.SetOption(s, sub.SubscribeOption, []byte{}))
 		// The first send, at once, is lost if the sp sub is not connected
 		// yet; nngcat repeats it a second later.
 		tlsConnect(t, s, p, spListens, append(tlsArgs, "--pub", "--file", writeFile(t, pl.b), "--interval", "1")...)

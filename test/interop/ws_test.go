@@ -137,7 +137,7 @@ func TestWSPubSub(t *testing.T) {
 			return
 		}
 		s := newSocket(t, sub.NewSocket)
-		require.NoError(t, sp.SetOption(s, sub.Subscribe, []byte{}))
+		require.NoError(t, sp.SetOption(s, sub.SubscribeOption, []byte{}))
 		args := []string{tl.proto("pub"), "--file", writeFile(t, p.b)}
 		n := 1
 		if tl.nng {

@@ -98,7 +98,7 @@ func TestPubSub(t *testing.T) {
 	subs := make([]sp.Socket, 3)
 	for i := range subs {
 		subs[i] = sptest.New(t, sub.NewSocket)
-		require.NoError(t, sp.SetOption(subs[i], sub.Subscribe, []byte("news")))
+		require.NoError(t, sp.SetOption(subs[i], sub.SubscribeOption, []byte("news")))
 		require.NoError(t, dial(subs[i], url(port), p.clientConfig()))
 	}
 	ctx := sptest.Ctx(t)

@@ -56,7 +56,7 @@ func TestPubSub(t *testing.T) {
 	for _, sc := range schemes(t) {
 		t.Run(sc.name, func(t *testing.T) {
 			p, s := newSocket(t, pub.NewSocket), newSocket(t, sub.NewSocket)
-			require.NoError(t, sp.SetOption(s, sub.Subscribe, []byte("a")))
+			require.NoError(t, sp.SetOption(s, sub.SubscribeOption, []byte("a")))
 			up := waitPipes(t, p)
 			_, url := listen(t, p, sc.name+"://127.0.0.1:0/", sc.listen...)
 			dial(t, s, url, sc.dial...)

@@ -164,7 +164,7 @@ func (h *hp) client() error {
 	if err != nil {
 		return err
 	}
-	if err := sp.SetOption(s, sub.Subscribe, []byte("tick ")); err != nil {
+	if err := sp.SetOption(s, sub.SubscribeOption, []byte("tick ")); err != nil {
 		return err
 	}
 	for i := range 5 {

@@ -1,0 +1,141 @@
+package replier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/core"
+)
+
+// DefaultConcurrency is how many handlers Serve runs at once when the
+// caller does not say.
+const DefaultConcurrency = 128
+
+// Handler answers one request (or survey): it returns the reply's body,
+// or an error to send none.
+type Handler = func(ctx context.Context, request []byte) ([]byte, error)
+
+// Serve receives requests on n contexts of s, a cooked socket of the
+// protocol info names, and answers each with h's reply, to the one who
+// asked. It returns when ctx ends (ctx's error), s closes (an error wrapping
+// sp.ErrClosed), or at once for a socket it cannot serve; in every case
+// after every handler it started has returned.
+func Serve(ctx context.Context, s sp.Socket, info sp.ProtocolInfo, n int, h Handler) error {
+	if h == nil {
+		return fmt.Errorf("%w: %s.Serve needs a handler", sp.ErrBadState, info.SelfName)
+	}
+	cs, ok := s.(*core.Socket)
+	var p *Protocol
+	if ok {
+		p, ok = cs.Protocol().(*Protocol)
+	}
+	if !ok || p.info.Self != info.Self {
+		return fmt.Errorf("%w: %s.Serve needs a socket from %s.NewSocket, not a %s socket",
+			sp.ErrNotSupported, info.SelfName, info.SelfName, describe(s))
+	}
+	if n <= 0 {
+		n = DefaultConcurrency
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctxs := make([]sp.Context, 0, n)
+	defer func() {
+		for _, c := range ctxs {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := p.OpenContext()
+		if err != nil {
+			return fmt.Errorf("%s.Serve: %w", info.SelfName, err)
+		}
+		ctxs = append(ctxs, c)
+	}
+	w := worker{s: cs, noun: p.noun, h: h}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, c := range ctxs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = w.run(ctx, c)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func describe(s sp.Socket) string {
+	if s == nil {
+		return "nil"
+	}
+	if raw, err := sp.GetOption(s, sp.Raw); err == nil && raw {
+		return "raw " + s.Info().SelfName
+	}
+	return s.Info().SelfName
+}
+
+// worker answers requests on one context at a time.
+type worker struct {
+	s    *core.Socket
+	noun string
+	h    Handler
+}
+
+func (w worker) run(ctx context.Context, c sp.Context) error {
+	for {
+		m, err := c.RecvMsg(ctx)
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return nil // Serve reports ctx's error once
+		case errors.Is(err, sp.ErrTimeout):
+			continue // sp.RecvTimeout on the socket: nothing came yet
+		default:
+			return err // closed
+		}
+		body, err := w.call(ctx, m.Body)
+		if err != nil {
+			m.Free()
+			w.s.Counter("handler_errors").Add(1)
+			if l := w.s.Logger(); l != nil {
+				l.Warn("handler failed: no answer sent", "what", w.noun, "err", err)
+			}
+			continue
+		}
+		// The handler may have returned a slice of the request: the
+		// reply is copied before the request's buffer is freed.
+		out := sp.NewMessage(len(body))
+		out.Body = append(out.Body, body...)
+		m.Free()
+		if err := c.SendMsg(ctx, out); err != nil && !errors.Is(err, sp.ErrClosed) && ctx.Err() == nil {
+			if l := w.s.Logger(); l != nil {
+				l.Warn("answer not sent", "what", w.noun, "err", err)
+			}
+		}
+	}
+}
+
+// call runs the handler, turning a panic into an error.
+func (w worker) call(ctx context.Context, req []byte) (body []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.s.Counter("handler_panics").Add(1)
+			err = fmt.Errorf("handler panicked: %v\n%s", v, debug.Stack())
+		}
+	}()
+	return w.h(ctx, req)
+}
