@@ -19,8 +19,9 @@ const DefaultConcurrency = replier.DefaultConcurrency
 // its own deadline, or sends the request again after its req.ResendTime.
 // SP has no error replies; to tell the requester what went wrong, return a
 // reply that says so. The error is logged to the socket's sp.Logger and
-// counted in Stats (Counters "handler_errors"; "handler_panics" for a
-// handler that panicked, which Serve recovers and treats as an error).
+// counted in Stats: Counters["handler_errors"]
+// counts them all, Counters["handler_panics"] those that were a panic,
+// which Serve recovers and treats as an error.
 type Handler func(ctx context.Context, request []byte) (reply []byte, err error)
 
 // Server answers the requests of a rep socket with a Handler, many at once.

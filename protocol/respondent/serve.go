@@ -17,9 +17,9 @@ const DefaultConcurrency = replier.DefaultConcurrency
 //
 // A handler that returns an error sends no answer, which a respondent may
 // always do: the surveyor's survey simply ends without it. The error is
-// logged to the socket's sp.Logger and counted in Stats (Counters
-// "handler_errors"; "handler_panics" for a handler that panicked, which
-// Serve recovers and treats as an error).
+// logged to the socket's sp.Logger and counted in Stats: Counters["handler_errors"]
+// counts them all, Counters["handler_panics"] those that were a panic,
+// which Serve recovers and treats as an error.
 type Handler func(ctx context.Context, survey []byte) (answer []byte, err error)
 
 // Server answers the surveys of a respondent socket with a Handler, many at
