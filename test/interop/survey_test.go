@@ -32,9 +32,14 @@ func TestSurvey(t *testing.T) {
 			c := connect(t, s, tl, tr, spListens, args...)
 			// A survey goes to the peers there are: wait for the C one.
 			waitUp(t, up, c)
+			// The second survey starts while the first still collects
+			// answers: a context may do that, the socket itself refuses.
+			sc, err := s.OpenContext()
+			require.NoError(t, err)
+			defer sc.Close()
 			for _, q := range [][]byte{survey, second} {
-				require.NoError(t, s.Send(ctx(t), q))
-				got, err := s.Recv(ctx(t))
+				require.NoError(t, sc.Send(ctx(t), q))
+				got, err := sc.Recv(ctx(t))
 				require.NoError(t, err)
 				requireBytes(t, reply, got, "sp surveyor received answer")
 			}
