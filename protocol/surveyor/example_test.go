@@ -2,7 +2,6 @@ package surveyor_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -35,15 +34,9 @@ func Example() {
 		if _, err := r.Listen(addr); err != nil {
 			panic(err)
 		}
-		go func() {
-			for {
-				q, err := r.Recv(ctx)
-				if err != nil {
-					return // closed
-				}
-				r.Send(ctx, []byte(name+" heard "+string(q)))
-			}
-		}()
+		go respondent.Serve(ctx, r, func(_ context.Context, q []byte) ([]byte, error) {
+			return []byte(name + " heard " + string(q)), nil
+		})
 		// A synchronous dial: the surveyor has the pipe when Dial returns,
 		// so the survey reaches this respondent.
 		if err := s.Dial(addr, sp.WithDialSync()); err != nil {
@@ -51,17 +44,10 @@ func Example() {
 		}
 	}
 
-	if err := s.Send(ctx, []byte("who is there?")); err != nil {
-		panic(err)
-	}
 	var answers []string
-	for {
-		b, err := s.Recv(ctx)
-		if errors.Is(err, sp.ErrTimeout) {
-			break // the survey is over
-		}
+	for b, err := range surveyor.Survey(ctx, s, []byte("who is there?")) {
 		if err != nil {
-			panic(err)
+			panic(err) // the survey's end is not an error: the loop just ends
 		}
 		answers = append(answers, string(b))
 	}
