@@ -36,7 +36,16 @@ type OptionGetter interface {
 // number of peers through its dialers and listeners. Build one with the
 // NewSocket function of a protocol package, such as req.NewSocket.
 //
-// A Socket is safe for concurrent use by multiple goroutines.
+// A Socket is safe for concurrent use by multiple goroutines: no call
+// corrupts it or races with another. What concurrent calls mean depends on
+// the protocol. Where messages are independent (push, pull, pub, sub, pair,
+// bus, star), goroutines may send and receive at once and each message goes
+// to exactly one of the receiving goroutines. Where a reply belongs to a
+// request (req, rep, surveyor, respondent), the socket itself runs one
+// exchange at a time and fails with ErrBadState, rather than cross replies,
+// when another goroutine's exchange is not over; goroutines that share such
+// a socket use its protocol's helpers (rep.Serve, req.Request,
+// surveyor.Survey, respondent.Serve) or a Context each.
 type Socket interface {
 	// Info returns the socket's protocol and its peer's.
 	Info() ProtocolInfo
@@ -45,9 +54,9 @@ type Socket interface {
 	// waits for a puller with room; pub never blocks) until ctx ends, the
 	// send timeout (SendTimeout) expires, or the socket closes.
 	Send(ctx context.Context, b []byte) error
-	// Recv receives the body of the next message. It blocks until a message
-	// arrives, ctx ends, the receive timeout (RecvTimeout) expires, or the
-	// socket closes.
+	// Recv receives the body of the next message, which belongs to the
+	// caller from then on. It blocks until a message arrives, ctx ends, the
+	// receive timeout (RecvTimeout) expires, or the socket closes.
 	Recv(ctx context.Context) ([]byte, error)
 	// SendMsg sends m and takes ownership of it, also on error.
 	SendMsg(ctx context.Context, m *Message) error

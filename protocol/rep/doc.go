@@ -1,8 +1,28 @@
 // Package rep implements the replier side of the request/reply pattern. A
-// rep socket receives requests from its req peers and answers each with
-// Send: Recv a request, then Send its reply, which goes back to the
-// requester it came from, however many there are. Send without a request
-// received first fails with sp.ErrBadState.
+// rep socket receives requests from its req peers and answers each, to the
+// requester it came from, however many there are.
+//
+// Serving: Serve (or a Server, to choose the concurrency) runs a Handler on
+// every request, many at once, each request received and answered on a
+// context of its own; it recovers a handler's panic and returns when its
+// ctx ends or the socket closes. This is the way to serve from Go:
+//
+//	s, err := rep.NewSocket()
+//	if err != nil { ... }
+//	defer s.Close()
+//	if _, err := s.Listen("tcp://*:5555"); err != nil { ... }
+//	err = rep.Serve(ctx, s, func(ctx context.Context, q []byte) ([]byte, error) {
+//		return answer(q), nil
+//	})
+//
+// The socket itself answers one request at a time: Recv a request, then
+// Send its reply. Send without a request received first fails with
+// sp.ErrBadState, and so does a Recv while the request received last is
+// unanswered, or while another Recv waits: goroutines sharing the socket
+// would otherwise answer each other's requesters (nng and mangos let them).
+// Use Serve, or a context per goroutine (OpenContext), to answer
+// concurrently; on a context, a new Recv forgets an unanswered request, as
+// in nng.
 //
 // Protocol id 0x31 (rep); peer req, 0x30. Wire header: the backtrace, 32-bit
 // big-endian words of which the last (top bit set) is the request id and
@@ -13,18 +33,4 @@
 // A reply to a requester that has gone is dropped without error: the
 // requester resends its request elsewhere. Requests beyond the receive
 // queue (sp.RecvQueueLen) push back on their senders.
-//
-// Contexts: OpenContext returns a context with its own request to answer,
-// so that many goroutines can serve requests concurrently on one socket.
-//
-//	s, _ := rep.NewSocket()
-//	defer s.Close()
-//	s.Listen("tcp://*:5555")
-//	for {
-//		q, err := s.Recv(ctx)
-//		if err != nil {
-//			return err
-//		}
-//		s.Send(ctx, answer(q))
-//	}
 package rep

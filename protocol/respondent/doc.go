@@ -1,9 +1,19 @@
 // Package respondent implements the respondent side of the survey pattern. A
 // respondent socket receives surveys from its surveyor peers and answers
 // each with Send: Recv a survey, then Send the answer, which goes back to the
-// surveyor it came from, however many there are. Send without a survey
-// received first fails with sp.ErrBadState. A survey need not be answered:
-// the next Recv forgets it.
+// surveyor it came from, however many there are.
+//
+// Serving: Serve (or a Server, to choose the concurrency) runs a Handler on
+// every survey, many at once, each received and answered on a context of its
+// own; a handler that returns an error leaves its survey unanswered.
+//
+// The socket itself answers one survey at a time: Recv a survey, then Send
+// its answer. Send without a survey received first fails with
+// sp.ErrBadState, and so does a Recv while the survey received last is
+// unanswered, or while another Recv waits, since goroutines sharing the
+// socket would otherwise answer each other's surveyors. A survey need not
+// be answered, but to leave one unanswered use Serve or a context
+// (OpenContext), where the next Recv forgets it, as in nng.
 //
 // Protocol id 0x63 (respondent); peer surveyor, 0x62. Wire header: the
 // backtrace, 32-bit big-endian words of which the last (top bit set) is the
@@ -27,14 +37,11 @@
 // the first word of its Header and sends the rest of the Header, then the
 // body, to that pipe.
 //
-//	s, _ := respondent.NewSocket()
+//	s, err := respondent.NewSocket()
+//	if err != nil { ... }
 //	defer s.Close()
-//	s.Dial("tcp://127.0.0.1:5555")
-//	for {
-//		q, err := s.Recv(ctx)
-//		if err != nil {
-//			return err
-//		}
-//		s.Send(ctx, answer(q))
-//	}
+//	if err := s.Dial("tcp://127.0.0.1:5555"); err != nil { ... }
+//	err = respondent.Serve(ctx, s, func(ctx context.Context, q []byte) ([]byte, error) {
+//		return answer(q), nil
+//	})
 package respondent

@@ -1,21 +1,22 @@
 // Package sub implements the subscriber side of the publish/subscribe
 // pattern: a sub socket receives, from all its pub peers, the messages whose
-// body starts with one of its topics (Subscribe; an empty topic matches
-// all). It has no topic at first, and receives nothing until it subscribes.
+// body starts with one of its topics (Subscribe, with a string or a
+// []byte; an empty topic matches all). It has no topic at first, and receives nothing until it subscribes.
 // When its receive queue (sp.RecvQueueLen) is full, new messages are
 // dropped. A sub socket cannot send.
 //
-// Contexts: OpenContext returns a context with its own topics (set
-// Subscribe and Unsubscribe on the context) and its own receive queue, so
+// Contexts: OpenContext returns a context with its own topics (Subscribe
+// and Unsubscribe on the context) and its own receive queue, so
 // that several consumers each see the messages they asked for. A message
 // that several contexts want is shared among them, not copied.
 //
 // Protocol id 0x21 (sub); peer pub, 0x20. No SP header on the wire; topics
 // are matched on this side, by byte prefix.
 //
-//	s, _ := sub.NewSocket()
+//	s, err := sub.NewSocket()
+//	if err != nil { ... }
 //	defer s.Close()
-//	sp.SetOption(s, sub.SubscribeOption, []byte("weather."))
-//	s.Dial("tcp://127.0.0.1:5556")
+//	if err := sub.Subscribe(s, "weather."); err != nil { ... }
+//	if err := s.Dial("tcp://127.0.0.1:5556"); err != nil { ... }
 //	b, err := s.Recv(ctx)
 package sub
