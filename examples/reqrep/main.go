@@ -1,6 +1,6 @@
 // Command reqrep shows request/reply: a rep server answering over tcp with
-// two contexts, each serving requests in its own goroutine, and three req
-// clients asking at the same time.
+// rep.Server, two requests at a time, and three req clients asking at the
+// same time with req.Request.
 //
 //	go run ./examples/reqrep
 package main
@@ -37,40 +37,28 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer server.Close()
 	// Port 0: the system picks a free port; read it back from the listener.
-	l, err := server.NewListener("tcp://127.0.0.1:0")
+	l, err := server.Listen("tcp://127.0.0.1:0")
 	if err != nil {
-		return err
-	}
-	if err := l.Listen(); err != nil {
 		return err
 	}
 	url := fmt.Sprintf("tcp://127.0.0.1:%d", l.Addr().(*net.TCPAddr).Port)
 
-	// Each context has its own "request to answer", so two goroutines can
-	// serve at once; each reply goes back to the client that asked.
-	var served sync.WaitGroup
-	defer served.Wait() // after server.Close (deferred below) ends them
-	defer server.Close()
-	for range 2 {
-		c, err := server.OpenContext()
-		if err != nil {
-			return err
-		}
-		served.Add(1)
-		go func() {
-			defer served.Done()
-			for {
-				q, err := c.Recv(ctx)
-				if err != nil {
-					return // the socket closed
-				}
-				if err := c.Send(ctx, []byte(strings.ToUpper(string(q)))); err != nil {
-					return
-				}
-			}
-		}()
-	}
+	// The server answers two requests at a time, each on a context of its
+	// own, so each reply goes back to the client that asked.
+	serveCtx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() {
+		srv := rep.Server{Concurrency: 2, Handler: func(_ context.Context, q []byte) ([]byte, error) {
+			return []byte(strings.ToUpper(string(q))), nil
+		}}
+		served <- srv.Serve(serveCtx, server)
+	}()
+	defer func() {
+		stop()
+		<-served // Serve returns once its handlers have
+	}()
 
 	// Three clients, each with two requests, all at once.
 	var (
@@ -101,7 +89,7 @@ func run(w io.Writer) error {
 	for _, s := range lines {
 		fmt.Fprintln(w, s)
 	}
-	fmt.Fprintf(w, "server: %d requests answered by 2 contexts\n", len(lines))
+	fmt.Fprintf(w, "server: %d requests answered, 2 at a time\n", len(lines))
 	return nil
 }
 
@@ -119,10 +107,7 @@ func client(ctx context.Context, url, name string, got func(q, a []byte)) error 
 		return err
 	}
 	for _, q := range []string{name + ": hello", name + ": thanks"} {
-		if err := s.Send(ctx, []byte(q)); err != nil {
-			return err
-		}
-		a, err := s.Recv(ctx) // the reply to this request, and no other
+		a, err := req.Request(ctx, s, []byte(q)) // the reply to this request, and no other
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ client 1: "bob: hello" -> "BOB: HELLO"
 client 1: "bob: thanks" -> "BOB: THANKS"
 client 2: "cyd: hello" -> "CYD: HELLO"
 client 2: "cyd: thanks" -> "CYD: THANKS"
-server: 6 requests answered by 2 contexts
+server: 6 requests answered, 2 at a time
 `
 
 func TestRun(t *testing.T) {

@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -98,17 +97,10 @@ func run(w io.Writer) error {
 	}
 
 	fmt.Fprintf(w, "survey %q, deadline %v\n", "lunch?", deadline)
-	if err := s.Send(ctx, []byte("lunch?")); err != nil {
-		return err
-	}
-	// Recv returns one answer at a time, and ErrTimeout once the deadline
-	// has passed and every answer that came in time has been read.
+	// Survey yields one answer at a time, and ends once the deadline has
+	// passed and every answer that came in time has been read.
 	var answers []string
-	for {
-		b, err := s.Recv(ctx)
-		if errors.Is(err, sp.ErrTimeout) {
-			break
-		}
+	for b, err := range surveyor.Survey(ctx, s, []byte("lunch?")) {
 		if err != nil {
 			return err
 		}
