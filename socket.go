@@ -128,7 +128,10 @@ type Dialer interface {
 type Listener interface {
 	// Listen binds the address and starts accepting.
 	Listen() error
-	// URL returns the address as given.
+	// URL returns the address as given, except that once listening on
+	// port 0 it shows the port the system chose (tcp://127.0.0.1:0 reads
+	// as tcp://127.0.0.1:41327; ws://host:0/path as ws://host:41327/path),
+	// as does the endpoint's URL in the socket's Stats.
 	URL() string
 	// Addr returns the bound address once listening (for tcp, a
 	// *net.TCPAddr whose Port is the one chosen for port 0), else nil.

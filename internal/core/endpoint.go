@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,9 +27,10 @@ type endpoint interface {
 
 // epBase is what dialers and listeners share.
 type epBase struct {
-	s    *Socket
-	url  string
-	opts *Options
+	s     *Socket
+	url   string                 // as given
+	bound atomic.Pointer[string] // a listener's url with its bound port, once listening
+	opts  *Options
 
 	ctx    context.Context // canceled by stop
 	cancel context.CancelFunc
@@ -60,7 +63,15 @@ func (b *epBase) init(s *Socket, url string, opts []sp.EndpointOption) error {
 	return nil
 }
 
-func (b *epBase) URL() string       { return b.url }
+// URL implements sp.Dialer and sp.Listener: the address as given, or, for a
+// listener that asked for port 0, the address with the port it bound.
+func (b *epBase) URL() string {
+	if u := b.bound.Load(); u != nil {
+		return *u
+	}
+	return b.url
+}
+
 func (b *epBase) base() *epBase     { return b }
 func (b *epBase) options() *Options { return b.opts }
 func (b *epBase) isStopped() bool   { return b.ctx.Err() != nil }
@@ -320,12 +331,43 @@ func (l *listener) Listen() error {
 		l.closeEndpoint(l)
 		return &sp.OpError{Op: "listen", URL: l.url, Err: err}
 	}
+	if u := boundURL(l.url, l.tran.Addr()); u != l.url {
+		l.bound.Store(&u)
+	}
 	go l.run()
 	return nil
 }
 
 // Addr implements sp.Listener.
 func (l *listener) Addr() net.Addr { return l.tran.Addr() }
+
+// boundURL returns url with the port of addr in place of a port 0, so that
+// tcp://127.0.0.1:0 reads as tcp://127.0.0.1:41327 once bound (and
+// ws://host:0/path as ws://host:41327/path). A url without port 0, or an
+// addr without a port, leaves url as it is.
+func boundURL(url string, addr net.Addr) string {
+	if addr == nil {
+		return url
+	}
+	i := strings.Index(url, "://")
+	if i < 0 {
+		return url
+	}
+	auth := url[i+3:]
+	if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+		auth = auth[:j]
+	}
+	end := i + 3 + len(auth)
+	if !strings.HasSuffix(auth, ":0") {
+		return url
+	}
+	a := addr.String()
+	port := a[strings.LastIndexByte(a, ':')+1:]
+	if n, err := strconv.ParseUint(port, 10, 32); err != nil || n == 0 {
+		return url
+	}
+	return url[:end-1] + port + url[end:]
+}
 
 func (l *listener) run() {
 	defer l.s.wg.Done()
@@ -338,7 +380,7 @@ func (l *listener) run() {
 			}
 			// Out of descriptors, or an aborted connection: pause so
 			// as not to spin, then go on accepting.
-			l.s.logWarn("accept failed", "url", l.url, "err", err)
+			l.s.logWarn("accept failed", "url", l.URL(), "err", err)
 			if !l.sleep(10 * time.Millisecond) {
 				return
 			}
@@ -348,7 +390,7 @@ func (l *listener) run() {
 		go func() {
 			defer l.s.wg.Done()
 			if _, err := l.handshake(conn, l); err != nil && !l.isStopped() {
-				l.s.logWarn("peer rejected", "url", l.url, "peer", conn.RemoteAddr(), "err", err)
+				l.s.logWarn("peer rejected", "url", l.URL(), "peer", conn.RemoteAddr(), "err", err)
 			}
 		}()
 	}
