@@ -59,7 +59,10 @@ func (e EndpointOption) Apply(s OptionSetter) error { return s.SetOptionValue(e.
 
 // Options every socket has. Those marked "endpoint" may also be set on a
 // Dialer or Listener, overriding the socket's value for it; a dialer or
-// listener without its own value uses the socket's current one.
+// listener without its own value uses the socket's current one. The others
+// (and a protocol's options, such as req.ResendTime) belong to the socket:
+// setting one on a dialer or listener fails with an error wrapping
+// ErrBadOption that says so, as does DialSync anywhere but on a dialer.
 var (
 	// SendTimeout bounds how long Send blocks; 0 (the default) means no
 	// bound beyond the caller's context.

@@ -51,9 +51,9 @@ type config struct {
 
 func (c config) Protocol() sp.ProtocolInfo { return c.info }
 
-func (b *epBase) init(s *Socket, url string, opts []sp.EndpointOption) error {
+func (b *epBase) init(s *Socket, kind, url string, opts []sp.EndpointOption) error {
 	s.started.Store(true)
-	b.s, b.url, b.opts, b.done = s, url, s.opts.child(), make(chan struct{})
+	b.s, b.url, b.opts, b.done = s, url, s.opts.child(kind), make(chan struct{})
 	for _, o := range opts {
 		if err := o.Apply(b.opts); err != nil {
 			return err
@@ -181,7 +181,7 @@ func (s *Socket) NewDialer(url string, opts ...sp.EndpointOption) (sp.Dialer, er
 		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
 	}
 	d := &dialer{}
-	if err := d.init(s, url, opts); err != nil {
+	if err := d.init(s, "dialer", url, opts); err != nil {
 		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
 	}
 	if d.tran, err = t.NewDialer(url, config{s.info, d.opts}); err != nil {
@@ -298,7 +298,7 @@ func (s *Socket) NewListener(url string, opts ...sp.EndpointOption) (sp.Listener
 		return nil, &sp.OpError{Op: "listen", URL: url, Err: err}
 	}
 	l := &listener{}
-	if err := l.init(s, url, opts); err != nil {
+	if err := l.init(s, "listener", url, opts); err != nil {
 		return nil, &sp.OpError{Op: "listen", URL: url, Err: err}
 	}
 	if l.tran, err = t.NewListener(url, config{s.info, l.opts}); err != nil {
