@@ -41,6 +41,12 @@ var (
 	// ErrConnRefused is returned when a dial finds nobody listening.
 	ErrConnRefused error = &sentinel{msg: "sp: connection refused"}
 
+	// ErrNoHost is returned when a dial's host name does not resolve: the
+	// DNS answers that there is no such host, or the name is unknown for
+	// another reason (no resolver answers for it, say). A lookup that times
+	// out reads as ErrTimeout instead.
+	ErrNoHost error = &sentinel{msg: "sp: host not found"}
+
 	// ErrBadOption is returned for an unknown option, or a value of the
 	// wrong type or out of range.
 	ErrBadOption error = &sentinel{msg: "sp: invalid option"}

@@ -89,7 +89,10 @@ var (
 	// 10 s). Endpoint.
 	ReconnectMax = NewOption[time.Duration]("reconnect-max")
 	// HandshakeTimeout bounds the SP handshake of a new connection
-	// (default 10 s). Endpoint.
+	// (default 10 s). A dialer's attempt to connect is bounded by it too,
+	// and so, with DialSync, is how long Dial may block: up to
+	// HandshakeTimeout to connect and as long again for the handshake (use
+	// DialContext for a bound of your own). Endpoint.
 	HandshakeTimeout = NewOption[time.Duration]("handshake-timeout")
 	// MaxTTL is the largest number of hops (devices, backtrace entries) a
 	// message may cross before it is dropped (default 8, 1..255).
@@ -106,8 +109,11 @@ var (
 	// the server against the system's roots. Endpoint; default nil.
 	TLSConfig = NewOption[*tls.Config]("tls-config")
 	// DialSync, set on a dialer, makes its first attempt happen before
-	// Dial returns, so that a bad or unreachable address fails fast.
-	// Endpoint only; default false.
+	// Dial returns, so that a bad or unreachable address fails fast. The
+	// attempt is bounded only by HandshakeTimeout (for the connection and
+	// again for the handshake); Socket.DialContext is the same with a
+	// context of your own. Dialer only (not a socket or listener option);
+	// default false.
 	DialSync = NewOption[bool]("dial-sync")
 	// Logger receives the socket's log records: connects, disconnects and
 	// why, handshake failures, rejected peers. The default, nil, is silent.
@@ -121,7 +127,10 @@ var (
 	SocketName = NewOption[string]("socket-name")
 )
 
-// WithDialSync is shorthand for With(DialSync, true).
+// WithDialSync is shorthand for With(DialSync, true): Dial then makes its
+// first attempt before it returns, bounded by HandshakeTimeout (default
+// 10 s) for the connection and again for the SP handshake, and returns its
+// error. For a bound of your own, use Socket.DialContext.
 func WithDialSync() EndpointOption { return With(DialSync, true) }
 
 // registered holds the options of transports and other pluggable parts,

@@ -2,8 +2,8 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -131,19 +131,33 @@ func (b *epBase) closeEndpoint(e endpoint) error {
 	return nil
 }
 
-// handshake runs conn's handshake bounded by the handshake timeout and by
-// the endpoint's life, and adds the pipe.
-func (b *epBase) handshake(conn sp.TransportConn, e endpoint) (*Pipe, error) {
+// handshake runs conn's handshake bounded by the handshake timeout, by ctx
+// (the caller's, for a dial that waits for it) and by the endpoint's life,
+// and adds the pipe.
+func (b *epBase) handshake(ctx context.Context, conn sp.TransportConn, e endpoint) (*Pipe, error) {
 	stop := context.AfterFunc(b.ctx, func() { conn.Close() })
-	err := conn.Handshake(time.Now().Add(Get(b.opts, sp.HandshakeTimeout)))
+	stopCaller := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			conn.Close() // a deadline is the handshake's own (below)
+		}
+	})
+	deadline := time.Now().Add(Get(b.opts, sp.HandshakeTimeout))
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	err := conn.Handshake(deadline)
 	stop()
+	stopCaller()
 	if err != nil {
 		conn.Close()
 		if b.isStopped() {
 			return nil, sp.ErrClosed
 		}
 		b.count(func(c *conns) *atomic.Uint64 { return &c.handshakeFailures })
-		return nil, err
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, fmt.Errorf("%w during the handshake", context.Canceled)
+		}
+		return nil, contextCause(ctx, err)
 	}
 	return b.s.addPipe(conn, e)
 }
@@ -159,131 +173,6 @@ func (b *epBase) sleep(d time.Duration) bool {
 		return false
 	}
 }
-
-// jitter returns a duration in [d/2, d].
-func jitter(d time.Duration) time.Duration {
-	if d < 2 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// dialer implements sp.Dialer.
-type dialer struct {
-	epBase
-	tran sp.TransportDialer
-}
-
-// NewDialer implements sp.Socket.
-func (s *Socket) NewDialer(url string, opts ...sp.EndpointOption) (sp.Dialer, error) {
-	t, err := sp.FindTransport(url)
-	if err != nil {
-		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
-	}
-	d := &dialer{}
-	if err := d.init(s, "dialer", url, opts); err != nil {
-		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
-	}
-	if d.tran, err = t.NewDialer(url, config{s.info, d.opts}); err != nil {
-		d.cancel()
-		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
-	}
-	return d, nil
-}
-
-// Dial implements sp.Socket.
-func (s *Socket) Dial(url string, opts ...sp.EndpointOption) error {
-	d, err := s.NewDialer(url, opts...)
-	if err != nil {
-		return err
-	}
-	return d.Dial()
-}
-
-// Dial implements sp.Dialer.
-func (d *dialer) Dial() error {
-	if err := d.start("dial", d); err != nil {
-		return err
-	}
-	var p *Pipe
-	if Get(d.opts, sp.DialSync) {
-		var err error
-		if p, err = d.connect(); err != nil {
-			close(d.done)
-			d.s.wg.Done()
-			d.closeEndpoint(d)
-			return &sp.OpError{Op: "dial", URL: d.url, Err: err}
-		}
-	}
-	go d.run(p)
-	return nil
-}
-
-// connect makes one attempt; the connection itself, like the handshake
-// after it, must succeed within the handshake timeout.
-func (d *dialer) connect() (*Pipe, error) {
-	ctx, cancel := context.WithTimeout(d.ctx, Get(d.opts, sp.HandshakeTimeout))
-	conn, err := d.tran.Dial(ctx)
-	cancel()
-	if err != nil {
-		if d.isStopped() {
-			return nil, sp.ErrClosed
-		}
-		d.count(func(c *conns) *atomic.Uint64 { return &c.dialFailures })
-		return nil, err
-	}
-	return d.handshake(conn, d)
-}
-
-// run keeps the dialer connected until it stops.
-func (d *dialer) run(p *Pipe) {
-	defer d.s.wg.Done()
-	defer close(d.done)
-	min := Get(d.opts, sp.ReconnectMin)
-	backoff := min
-	for {
-		if p == nil {
-			var err error
-			p, err = d.connect()
-			if err != nil {
-				if d.isStopped() {
-					return
-				}
-				d.s.logInfo("dial failed", "url", d.url, "err", err, "retry", backoff)
-				if !d.sleep(jitter(backoff)) {
-					return
-				}
-				backoff = min2(backoff*2, Get(d.opts, sp.ReconnectMax), min)
-				continue
-			}
-			backoff = min
-		}
-		select {
-		case <-p.removed:
-		case <-d.ctx.Done():
-			return
-		}
-		p = nil
-		if !d.sleep(jitter(min)) {
-			return
-		}
-	}
-}
-
-func min2(d, max, min time.Duration) time.Duration {
-	if d > max {
-		d = max
-	}
-	if d < min {
-		d = min
-	}
-	return d
-}
-
-func (d *dialer) stop() { d.cancel() }
-
-// Close implements sp.Dialer.
-func (d *dialer) Close() error { return d.closeEndpoint(d) }
 
 // listener implements sp.Listener.
 type listener struct {
@@ -389,7 +278,7 @@ func (l *listener) run() {
 		l.s.wg.Add(1)
 		go func() {
 			defer l.s.wg.Done()
-			if _, err := l.handshake(conn, l); err != nil && !l.isStopped() {
+			if _, err := l.handshake(context.Background(), conn, l); err != nil && !l.isStopped() {
 				l.s.logWarn("peer rejected", "url", l.URL(), "peer", conn.RemoteAddr(), "err", err)
 			}
 		}()
