@@ -82,7 +82,11 @@ var (
 	// and nothing is allocated for it. Endpoint.
 	RecvMaxSize = NewOption[int]("recv-max-size")
 	// ReconnectMin is the first wait before a dialer retries (default
-	// 100 ms). Each failure doubles it, up to ReconnectMax, with jitter.
+	// 100 ms). Each failure doubles it, up to ReconnectMax, with jitter. A
+	// pipe lost less than a second after it connected counts as a failure
+	// too (a peer that closes at once, say because our messages exceed its
+	// RecvMaxSize, is not redialed every ReconnectMin); the loss of a pipe
+	// that lived longer starts the waits again from ReconnectMin.
 	// Endpoint.
 	ReconnectMin = NewOption[time.Duration]("reconnect-min")
 	// ReconnectMax caps the wait between a dialer's attempts (default

@@ -123,7 +123,9 @@ type Context interface {
 }
 
 // Dialer connects a socket to one address, reconnecting with exponential
-// backoff (ReconnectMin, ReconnectMax) whenever its pipe is lost.
+// backoff (ReconnectMin, ReconnectMax) whenever its pipe is lost; a pipe
+// that lived less than a second counts as a failed attempt (see
+// ReconnectMin).
 // A Dialer is safe for concurrent use.
 type Dialer interface {
 	// Dial starts the dialer. With DialSync set, the first attempt is made

@@ -12,6 +12,13 @@ import (
 	"github.com/spgo/sp"
 )
 
+// StableAfter is how long a dialer's pipe must live for the dialer's
+// backoff to start again from sp.ReconnectMin once it is lost. A pipe lost
+// sooner (a peer that closes at once, say because our messages exceed its
+// RecvMaxSize, or a hook that rejects us) counts as a failed attempt: the
+// waits keep doubling up to sp.ReconnectMax, as when connecting fails.
+const StableAfter = time.Second
+
 // dialer implements sp.Dialer.
 type dialer struct {
 	epBase
@@ -147,6 +154,13 @@ func (d *dialer) run(p *Pipe) {
 	defer close(d.done)
 	min := Get(d.opts, sp.ReconnectMin)
 	backoff := min
+	// next returns the wait before the next attempt and doubles backoff
+	// for the one after, up to ReconnectMax.
+	next := func() time.Duration {
+		w := jitter(backoff)
+		backoff = min2(backoff*2, Get(d.opts, sp.ReconnectMax), min)
+		return w
+	}
 	for {
 		if p == nil {
 			var err error
@@ -155,22 +169,25 @@ func (d *dialer) run(p *Pipe) {
 				if d.isStopped() {
 					return
 				}
-				d.s.logInfo("dial failed", "url", d.url, "err", err, "retry", backoff)
-				if !d.sleep(jitter(backoff)) {
+				w := next()
+				d.s.logInfo("dial failed", "url", d.url, "err", err, "retry", w)
+				if !d.sleep(w) {
 					return
 				}
-				backoff = min2(backoff*2, Get(d.opts, sp.ReconnectMax), min)
 				continue
 			}
-			backoff = min
 		}
+		born := time.Now()
 		select {
 		case <-p.removed:
 		case <-d.ctx.Done():
 			return
 		}
 		p = nil
-		if !d.sleep(jitter(min)) {
+		if time.Since(born) >= StableAfter {
+			backoff = min
+		}
+		if !d.sleep(next()) {
 			return
 		}
 	}
