@@ -15,7 +15,10 @@ var (
 
 	// ErrTimeout is returned when a send or receive timeout expires. Its
 	// Timeout method reports true, and it also matches
-	// context.DeadlineExceeded, so a context deadline reads as it too.
+	// context.DeadlineExceeded, so a context deadline reads as it too. A
+	// send or receive that times out on a socket with no peer connected
+	// says so ("sp: send: timed out: no peer connected"); a dial that
+	// takes too long matches it as well.
 	ErrTimeout error = &sentinel{msg: "sp: timed out", also: context.DeadlineExceeded, timeout: true}
 
 	// ErrBadState is returned when an operation is not valid in the socket's
