@@ -9,12 +9,12 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/stream"
 )
 
 // NewDialer implements sp.Transport.
@@ -127,7 +127,7 @@ func dialError(ctx context.Context, err error, status, peer string) error {
 		}
 		return err
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrNotExist) {
+	if stream.IsRefused(err) || errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%w: %w", sp.ErrConnRefused, err)
 	}
 	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
