@@ -207,3 +207,12 @@ func TestDialerDialContext(t *testing.T) {
 	require.ErrorIs(t, err, sp.ErrBadState, "second DialContext: got %v, want ErrBadState", err)
 	require.NoError(t, d.Close())
 }
+
+// TestNewDialerBadURLIsNil checks that NewDialer's failure returns a nil
+// Dialer, not a nil pointer in a non-nil interface.
+func TestNewDialerBadURLIsNil(t *testing.T) {
+	s := mustSocket(t, push.NewSocket)
+	d, err := s.NewDialer("tcp://no-port")
+	require.ErrorIs(t, err, sp.ErrBadURL, "got %v, want ErrBadURL", err)
+	require.True(t, d == nil, "got Dialer %#v, want nil", d)
+}

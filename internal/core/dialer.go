@@ -27,7 +27,11 @@ type dialer struct {
 
 // NewDialer implements sp.Socket.
 func (s *Socket) NewDialer(url string, opts ...sp.EndpointOption) (sp.Dialer, error) {
-	return s.newDialer(url, opts)
+	d, err := s.newDialer(url, opts)
+	if err != nil {
+		return nil, err // not a nil *dialer in a non-nil sp.Dialer
+	}
+	return d, nil
 }
 
 func (s *Socket) newDialer(url string, opts []sp.EndpointOption) (*dialer, error) {
