@@ -179,7 +179,7 @@ func TestDialContextConnects(t *testing.T) {
 
 			// Lose the pipe: the dialer, whose ctx has ended, reconnects.
 			require.NoError(t, l.Close())
-			l, err = rx.Listen(l.URL(), tr.listen...)
+			_, err = rx.Listen(l.URL(), tr.listen...)
 			require.NoError(t, err)
 			eventually(t, "the dialer reconnects", func() bool { return tx.Stats().Connects >= 2 && tx.Stats().Pipes == 1 })
 			send, cancel2 := context.WithTimeout(t.Context(), 5*time.Second)
