@@ -18,7 +18,8 @@
 // unix:// and, on Linux, abstract://name), tcp://host:port,
 // tls+tcp://host:port, ws://host:port/path, wss:// and
 // zt://node.network:port (ZeroTier). They need no import. Dial returns at once and keeps reconnecting in the background;
-// WithDialSync makes the first attempt happen before Dial returns.
+// WithDialSync makes the first attempt happen before Dial returns, and
+// DialContext does the same bounded by a context.
 //
 // Every blocking call takes a context.Context and also honors the socket's
 // SendTimeout and RecvTimeout; a passed deadline reads as ErrTimeout. Close

@@ -15,7 +15,10 @@ var (
 
 	// ErrTimeout is returned when a send or receive timeout expires. Its
 	// Timeout method reports true, and it also matches
-	// context.DeadlineExceeded, so a context deadline reads as it too.
+	// context.DeadlineExceeded, so a context deadline reads as it too. A
+	// send or receive that times out on a socket with no peer connected
+	// says so ("sp: send: timed out: no peer connected"); a dial that
+	// takes too long matches it as well.
 	ErrTimeout error = &sentinel{msg: "sp: timed out", also: context.DeadlineExceeded, timeout: true}
 
 	// ErrBadState is returned when an operation is not valid in the socket's
@@ -40,6 +43,12 @@ var (
 
 	// ErrConnRefused is returned when a dial finds nobody listening.
 	ErrConnRefused error = &sentinel{msg: "sp: connection refused"}
+
+	// ErrNoHost is returned when a dial's host name does not resolve: the
+	// DNS answers that there is no such host, or the name is unknown for
+	// another reason (no resolver answers for it, say). A lookup that times
+	// out reads as ErrTimeout instead.
+	ErrNoHost error = &sentinel{msg: "sp: host not found"}
 
 	// ErrBadOption is returned for an unknown option, or a value of the
 	// wrong type or out of range.

@@ -59,7 +59,10 @@ func (e EndpointOption) Apply(s OptionSetter) error { return s.SetOptionValue(e.
 
 // Options every socket has. Those marked "endpoint" may also be set on a
 // Dialer or Listener, overriding the socket's value for it; a dialer or
-// listener without its own value uses the socket's current one.
+// listener without its own value uses the socket's current one. The others
+// (and a protocol's options, such as req.ResendTime) belong to the socket:
+// setting one on a dialer or listener fails with an error wrapping
+// ErrBadOption that says so, as does DialSync anywhere but on a dialer.
 var (
 	// SendTimeout bounds how long Send blocks; 0 (the default) means no
 	// bound beyond the caller's context.
@@ -79,14 +82,21 @@ var (
 	// and nothing is allocated for it. Endpoint.
 	RecvMaxSize = NewOption[int]("recv-max-size")
 	// ReconnectMin is the first wait before a dialer retries (default
-	// 100 ms). Each failure doubles it, up to ReconnectMax, with jitter.
+	// 100 ms). Each failure doubles it, up to ReconnectMax, with jitter. A
+	// pipe lost less than a second after it connected counts as a failure
+	// too (a peer that closes at once, say because our messages exceed its
+	// RecvMaxSize, is not redialed every ReconnectMin); the loss of a pipe
+	// that lived longer starts the waits again from ReconnectMin.
 	// Endpoint.
 	ReconnectMin = NewOption[time.Duration]("reconnect-min")
 	// ReconnectMax caps the wait between a dialer's attempts (default
 	// 10 s). Endpoint.
 	ReconnectMax = NewOption[time.Duration]("reconnect-max")
 	// HandshakeTimeout bounds the SP handshake of a new connection
-	// (default 10 s). Endpoint.
+	// (default 10 s). A dialer's attempt to connect is bounded by it too,
+	// and so, with DialSync, is how long Dial may block: up to
+	// HandshakeTimeout to connect and as long again for the handshake (use
+	// DialContext for a bound of your own). Endpoint.
 	HandshakeTimeout = NewOption[time.Duration]("handshake-timeout")
 	// MaxTTL is the largest number of hops (devices, backtrace entries) a
 	// message may cross before it is dropped (default 8, 1..255).
@@ -103,8 +113,11 @@ var (
 	// the server against the system's roots. Endpoint; default nil.
 	TLSConfig = NewOption[*tls.Config]("tls-config")
 	// DialSync, set on a dialer, makes its first attempt happen before
-	// Dial returns, so that a bad or unreachable address fails fast.
-	// Endpoint only; default false.
+	// Dial returns, so that a bad or unreachable address fails fast. The
+	// attempt is bounded only by HandshakeTimeout (for the connection and
+	// again for the handshake); Socket.DialContext is the same with a
+	// context of your own. Dialer only (not a socket or listener option);
+	// default false.
 	DialSync = NewOption[bool]("dial-sync")
 	// Logger receives the socket's log records: connects, disconnects and
 	// why, handshake failures, rejected peers. The default, nil, is silent.
@@ -118,7 +131,10 @@ var (
 	SocketName = NewOption[string]("socket-name")
 )
 
-// WithDialSync is shorthand for With(DialSync, true).
+// WithDialSync is shorthand for With(DialSync, true): Dial then makes its
+// first attempt before it returns, bounded by HandshakeTimeout (default
+// 10 s) for the connection and again for the SP handshake, and returns its
+// error. For a bound of your own, use Socket.DialContext.
 func WithDialSync() EndpointOption { return With(DialSync, true) }
 
 // registered holds the options of transports and other pluggable parts,

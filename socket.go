@@ -67,8 +67,23 @@ type Socket interface {
 	// Dial connects to url. By default it returns at once and a dialer keeps
 	// connecting, and reconnecting, in the background; with the DialSync
 	// option the first attempt is made before Dial returns, and its failure
-	// is returned.
+	// is returned: Dial with DialSync is DialContext with
+	// context.Background(), bounded only by HandshakeTimeout.
 	Dial(url string, opts ...EndpointOption) error
+	// DialContext connects to url and waits for the first attempt: the
+	// connection, then the SP handshake, each bounded by HandshakeTimeout
+	// (default 10 s), and both by ctx. On success the dialer goes on as
+	// after Dial, reconnecting in the background whenever the pipe is lost
+	// (ctx no longer matters). On failure the dialer stops and DialContext
+	// returns an *OpError with Op "dial" whose cause matches, with
+	// errors.Is: ErrTimeout for a connection or handshake that took too
+	// long (ctx's deadline, HandshakeTimeout or the system's connect
+	// timeout), context.Canceled when ctx was canceled, ErrConnRefused
+	// when nobody listens, ErrNoHost when the host name does not resolve,
+	// ErrBadProtocol for a peer of the wrong protocol, ErrBadURL or
+	// ErrBadOption for a bad address or option, ErrClosed when the socket
+	// closed meanwhile.
+	DialContext(ctx context.Context, url string, opts ...EndpointOption) error
 	// Listen accepts connections on url and returns the listener, whose
 	// Addr (and URL) tell the bound address, such as the port the system
 	// chose for tcp://127.0.0.1:0.
@@ -117,12 +132,20 @@ type Context interface {
 }
 
 // Dialer connects a socket to one address, reconnecting with exponential
-// backoff (ReconnectMin, ReconnectMax) whenever its pipe is lost.
+// backoff (ReconnectMin, ReconnectMax) whenever its pipe is lost; a pipe
+// that lived less than a second counts as a failed attempt (see
+// ReconnectMin).
 // A Dialer is safe for concurrent use.
 type Dialer interface {
 	// Dial starts the dialer. With DialSync set, the first attempt is made
-	// before Dial returns and its error is returned (the dialer then stops).
+	// before Dial returns and its error is returned (the dialer then
+	// stops), as DialContext with context.Background() does.
 	Dial() error
+	// DialContext starts the dialer and waits for its first attempt,
+	// bounded by ctx and HandshakeTimeout, as Socket.DialContext does: on
+	// success the dialer goes on reconnecting in the background; on
+	// failure it stops and the error is returned.
+	DialContext(ctx context.Context) error
 	// URL returns the address the dialer connects to.
 	URL() string
 	OptionSetter
@@ -137,7 +160,10 @@ type Dialer interface {
 type Listener interface {
 	// Listen binds the address and starts accepting.
 	Listen() error
-	// URL returns the address as given.
+	// URL returns the address as given, except that once listening on
+	// port 0 it shows the port the system chose (tcp://127.0.0.1:0 reads
+	// as tcp://127.0.0.1:41327; ws://host:0/path as ws://host:41327/path),
+	// as does the endpoint's URL in the socket's Stats.
 	URL() string
 	// Addr returns the bound address once listening (for tcp, a
 	// *net.TCPAddr whose Port is the one chosen for port 0), else nil.

@@ -34,7 +34,7 @@ func nngError(err error, url string) string {
 			return "Not supported"
 		}
 		return "Address invalid"
-	case errors.Is(err, syscall.EADDRNOTAVAIL):
+	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, sp.ErrNoHost):
 		return "Address invalid"
 	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
 		return "Permission denied"

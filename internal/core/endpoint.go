@@ -2,9 +2,11 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,9 +27,10 @@ type endpoint interface {
 
 // epBase is what dialers and listeners share.
 type epBase struct {
-	s    *Socket
-	url  string
-	opts *Options
+	s     *Socket
+	url   string                 // as given
+	bound atomic.Pointer[string] // a listener's url with its bound port, once listening
+	opts  *Options
 
 	ctx    context.Context // canceled by stop
 	cancel context.CancelFunc
@@ -48,9 +51,9 @@ type config struct {
 
 func (c config) Protocol() sp.ProtocolInfo { return c.info }
 
-func (b *epBase) init(s *Socket, url string, opts []sp.EndpointOption) error {
+func (b *epBase) init(s *Socket, kind, url string, opts []sp.EndpointOption) error {
 	s.started.Store(true)
-	b.s, b.url, b.opts, b.done = s, url, s.opts.child(), make(chan struct{})
+	b.s, b.url, b.opts, b.done = s, url, s.opts.child(kind), make(chan struct{})
 	for _, o := range opts {
 		if err := o.Apply(b.opts); err != nil {
 			return err
@@ -60,7 +63,15 @@ func (b *epBase) init(s *Socket, url string, opts []sp.EndpointOption) error {
 	return nil
 }
 
-func (b *epBase) URL() string       { return b.url }
+// URL implements sp.Dialer and sp.Listener: the address as given, or, for a
+// listener that asked for port 0, the address with the port it bound.
+func (b *epBase) URL() string {
+	if u := b.bound.Load(); u != nil {
+		return *u
+	}
+	return b.url
+}
+
 func (b *epBase) base() *epBase     { return b }
 func (b *epBase) options() *Options { return b.opts }
 func (b *epBase) isStopped() bool   { return b.ctx.Err() != nil }
@@ -120,19 +131,33 @@ func (b *epBase) closeEndpoint(e endpoint) error {
 	return nil
 }
 
-// handshake runs conn's handshake bounded by the handshake timeout and by
-// the endpoint's life, and adds the pipe.
-func (b *epBase) handshake(conn sp.TransportConn, e endpoint) (*Pipe, error) {
+// handshake runs conn's handshake bounded by the handshake timeout, by ctx
+// (the caller's, for a dial that waits for it) and by the endpoint's life,
+// and adds the pipe.
+func (b *epBase) handshake(ctx context.Context, conn sp.TransportConn, e endpoint) (*Pipe, error) {
 	stop := context.AfterFunc(b.ctx, func() { conn.Close() })
-	err := conn.Handshake(time.Now().Add(Get(b.opts, sp.HandshakeTimeout)))
+	stopCaller := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			conn.Close() // a deadline is the handshake's own (below)
+		}
+	})
+	deadline := time.Now().Add(Get(b.opts, sp.HandshakeTimeout))
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	err := conn.Handshake(deadline)
 	stop()
+	stopCaller()
 	if err != nil {
 		conn.Close()
 		if b.isStopped() {
 			return nil, sp.ErrClosed
 		}
 		b.count(func(c *conns) *atomic.Uint64 { return &c.handshakeFailures })
-		return nil, err
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, fmt.Errorf("%w during the handshake", context.Canceled)
+		}
+		return nil, contextCause(ctx, err)
 	}
 	return b.s.addPipe(conn, e)
 }
@@ -149,131 +174,6 @@ func (b *epBase) sleep(d time.Duration) bool {
 	}
 }
 
-// jitter returns a duration in [d/2, d].
-func jitter(d time.Duration) time.Duration {
-	if d < 2 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// dialer implements sp.Dialer.
-type dialer struct {
-	epBase
-	tran sp.TransportDialer
-}
-
-// NewDialer implements sp.Socket.
-func (s *Socket) NewDialer(url string, opts ...sp.EndpointOption) (sp.Dialer, error) {
-	t, err := sp.FindTransport(url)
-	if err != nil {
-		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
-	}
-	d := &dialer{}
-	if err := d.init(s, url, opts); err != nil {
-		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
-	}
-	if d.tran, err = t.NewDialer(url, config{s.info, d.opts}); err != nil {
-		d.cancel()
-		return nil, &sp.OpError{Op: "dial", URL: url, Err: err}
-	}
-	return d, nil
-}
-
-// Dial implements sp.Socket.
-func (s *Socket) Dial(url string, opts ...sp.EndpointOption) error {
-	d, err := s.NewDialer(url, opts...)
-	if err != nil {
-		return err
-	}
-	return d.Dial()
-}
-
-// Dial implements sp.Dialer.
-func (d *dialer) Dial() error {
-	if err := d.start("dial", d); err != nil {
-		return err
-	}
-	var p *Pipe
-	if Get(d.opts, sp.DialSync) {
-		var err error
-		if p, err = d.connect(); err != nil {
-			close(d.done)
-			d.s.wg.Done()
-			d.closeEndpoint(d)
-			return &sp.OpError{Op: "dial", URL: d.url, Err: err}
-		}
-	}
-	go d.run(p)
-	return nil
-}
-
-// connect makes one attempt; the connection itself, like the handshake
-// after it, must succeed within the handshake timeout.
-func (d *dialer) connect() (*Pipe, error) {
-	ctx, cancel := context.WithTimeout(d.ctx, Get(d.opts, sp.HandshakeTimeout))
-	conn, err := d.tran.Dial(ctx)
-	cancel()
-	if err != nil {
-		if d.isStopped() {
-			return nil, sp.ErrClosed
-		}
-		d.count(func(c *conns) *atomic.Uint64 { return &c.dialFailures })
-		return nil, err
-	}
-	return d.handshake(conn, d)
-}
-
-// run keeps the dialer connected until it stops.
-func (d *dialer) run(p *Pipe) {
-	defer d.s.wg.Done()
-	defer close(d.done)
-	min := Get(d.opts, sp.ReconnectMin)
-	backoff := min
-	for {
-		if p == nil {
-			var err error
-			p, err = d.connect()
-			if err != nil {
-				if d.isStopped() {
-					return
-				}
-				d.s.logInfo("dial failed", "url", d.url, "err", err, "retry", backoff)
-				if !d.sleep(jitter(backoff)) {
-					return
-				}
-				backoff = min2(backoff*2, Get(d.opts, sp.ReconnectMax), min)
-				continue
-			}
-			backoff = min
-		}
-		select {
-		case <-p.removed:
-		case <-d.ctx.Done():
-			return
-		}
-		p = nil
-		if !d.sleep(jitter(min)) {
-			return
-		}
-	}
-}
-
-func min2(d, max, min time.Duration) time.Duration {
-	if d > max {
-		d = max
-	}
-	if d < min {
-		d = min
-	}
-	return d
-}
-
-func (d *dialer) stop() { d.cancel() }
-
-// Close implements sp.Dialer.
-func (d *dialer) Close() error { return d.closeEndpoint(d) }
-
 // listener implements sp.Listener.
 type listener struct {
 	epBase
@@ -287,7 +187,7 @@ func (s *Socket) NewListener(url string, opts ...sp.EndpointOption) (sp.Listener
 		return nil, &sp.OpError{Op: "listen", URL: url, Err: err}
 	}
 	l := &listener{}
-	if err := l.init(s, url, opts); err != nil {
+	if err := l.init(s, "listener", url, opts); err != nil {
 		return nil, &sp.OpError{Op: "listen", URL: url, Err: err}
 	}
 	if l.tran, err = t.NewListener(url, config{s.info, l.opts}); err != nil {
@@ -320,12 +220,43 @@ func (l *listener) Listen() error {
 		l.closeEndpoint(l)
 		return &sp.OpError{Op: "listen", URL: l.url, Err: err}
 	}
+	if u := boundURL(l.url, l.tran.Addr()); u != l.url {
+		l.bound.Store(&u)
+	}
 	go l.run()
 	return nil
 }
 
 // Addr implements sp.Listener.
 func (l *listener) Addr() net.Addr { return l.tran.Addr() }
+
+// boundURL returns url with the port of addr in place of a port 0, so that
+// tcp://127.0.0.1:0 reads as tcp://127.0.0.1:41327 once bound (and
+// ws://host:0/path as ws://host:41327/path). A url without port 0, or an
+// addr without a port, leaves url as it is.
+func boundURL(url string, addr net.Addr) string {
+	if addr == nil {
+		return url
+	}
+	i := strings.Index(url, "://")
+	if i < 0 {
+		return url
+	}
+	auth := url[i+3:]
+	if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+		auth = auth[:j]
+	}
+	end := i + 3 + len(auth)
+	if !strings.HasSuffix(auth, ":0") {
+		return url
+	}
+	a := addr.String()
+	port := a[strings.LastIndexByte(a, ':')+1:]
+	if n, err := strconv.ParseUint(port, 10, 32); err != nil || n == 0 {
+		return url
+	}
+	return url[:end-1] + port + url[end:]
+}
 
 func (l *listener) run() {
 	defer l.s.wg.Done()
@@ -338,7 +269,7 @@ func (l *listener) run() {
 			}
 			// Out of descriptors, or an aborted connection: pause so
 			// as not to spin, then go on accepting.
-			l.s.logWarn("accept failed", "url", l.url, "err", err)
+			l.s.logWarn("accept failed", "url", l.URL(), "err", err)
 			if !l.sleep(10 * time.Millisecond) {
 				return
 			}
@@ -347,8 +278,8 @@ func (l *listener) run() {
 		l.s.wg.Add(1)
 		go func() {
 			defer l.s.wg.Done()
-			if _, err := l.handshake(conn, l); err != nil && !l.isStopped() {
-				l.s.logWarn("peer rejected", "url", l.url, "peer", conn.RemoteAddr(), "err", err)
+			if _, err := l.handshake(context.Background(), conn, l); err != nil && !l.isStopped() {
+				l.s.logWarn("peer rejected", "url", l.URL(), "peer", conn.RemoteAddr(), "err", err)
 			}
 		}()
 	}

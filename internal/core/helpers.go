@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -74,6 +75,35 @@ func (s *Socket) recvWait(ctx context.Context, dl *Deadline) (*sp.Message, error
 		}
 	}
 }
+
+// ExplainTimeout returns err, the error of a send or receive (op is "send"
+// or "recv"), with the likely reason added when there is one: a timeout on
+// a socket with no peer connected reads "sp: send: timed out: no peer
+// connected". The result is an *sp.OpError that still matches sp.ErrTimeout
+// (and context.DeadlineExceeded) with errors.Is, and whose Timeout reports
+// true. Other errors, and timeouts with peers connected, are returned as
+// they are, as is an error already explained.
+//
+// Socket.SendMsg and RecvMsg call it, so a protocol's SendMsg and RecvMsg
+// need not; a protocol's contexts (whose Send and Recv do not go through
+// them) call it on their own error path: it costs nothing before, and
+// takes no lock, so it may be called holding any.
+func (s *Socket) ExplainTimeout(op string, err error) error {
+	if err == nil || !errors.Is(err, sp.ErrTimeout) || s.npipes.Load() > 0 {
+		return err
+	}
+	var np *noPeerError
+	if errors.As(err, &np) {
+		return err
+	}
+	return &sp.OpError{Op: op, Err: &noPeerError{err}}
+}
+
+// noPeerError is a timeout that happened with no peer connected.
+type noPeerError struct{ err error }
+
+func (e *noPeerError) Error() string { return e.err.Error() + ": no peer connected" }
+func (e *noPeerError) Unwrap() error { return e.err }
 
 // NotSupported returns an error saying the socket's protocol cannot do op.
 func (s *Socket) NotSupported(op string) error {

@@ -4,17 +4,32 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/spgo/sp"
 )
 
+// scope says where an option may be set.
+type scope int
+
+const (
+	// scopeSocket: on the socket only.
+	scopeSocket scope = iota
+	// scopeEndpoint: on dialers and listeners, and on the socket as their
+	// default.
+	scopeEndpoint
+	// scopeDialer: on dialers only (sp.DialSync).
+	scopeDialer
+)
+
 type optSpec struct {
-	def      any
-	check    func(any) error
-	apply    func(any)
-	endpoint bool
+	def   any
+	check func(any) error
+	apply func(any)
+	scope scope
+	proto string // the protocol that defined it, "" for the common options
 }
 
 // Options holds the option values of a socket, or of a dialer or listener,
@@ -25,15 +40,18 @@ type Options struct {
 	specs  map[string]*optSpec // shared with the parent
 	vals   map[string]any
 	parent *Options
+	kind   string // "socket", "dialer" or "listener"
+	proto  string // the socket's protocol name, once its common options are defined
 }
 
 func newOptions() *Options {
-	return &Options{specs: make(map[string]*optSpec), vals: make(map[string]any)}
+	return &Options{specs: make(map[string]*optSpec), vals: make(map[string]any), kind: "socket"}
 }
 
-// child returns options for an endpoint of the socket.
-func (o *Options) child() *Options {
-	return &Options{specs: o.specs, vals: make(map[string]any), parent: o}
+// child returns options for an endpoint of the socket; kind is "dialer" or
+// "listener".
+func (o *Options) child(kind string) *Options {
+	return &Options{specs: o.specs, vals: make(map[string]any), parent: o, kind: kind, proto: o.proto}
 }
 
 // Define declares option opt with its default, a check of new values (nil
@@ -41,7 +59,10 @@ func (o *Options) child() *Options {
 // (nil for none). An endpoint option may also be set on dialers and
 // listeners. Define must be called before the options are shared.
 func Define[T any](o *Options, opt sp.Option[T], def T, check func(T) error, endpoint bool, apply func(T)) {
-	s := &optSpec{def: def, endpoint: endpoint}
+	s := &optSpec{def: def, proto: o.proto}
+	if endpoint {
+		s.scope = scopeEndpoint
+	}
 	s.check = func(v any) error {
 		t, ok := v.(T)
 		if !ok {
@@ -68,16 +89,49 @@ func (o *Options) spec(name string) (*optSpec, bool) {
 		return s, true
 	}
 	if def, check, ok := sp.LookupOption(name); ok {
-		return &optSpec{def: def, check: check, endpoint: true}, true
+		return &optSpec{def: def, check: check, scope: scopeEndpoint}, true
 	}
 	return nil, false
 }
 
+// lookup returns the definition of name if the option may be used here,
+// else an error wrapping sp.ErrBadOption that says where it belongs. The
+// message is made only on the error path.
+func (o *Options) lookup(name string) (*optSpec, error) {
+	s, ok := o.spec(name)
+	switch {
+	case !ok:
+		return nil, o.unknown(name)
+	case o.parent != nil && s.scope == scopeSocket && s.proto != "":
+		return nil, fmt.Errorf("%w: %s is an option of %s sockets: set it on the socket with sp.SetOption, not on a %s",
+			sp.ErrBadOption, name, s.proto, o.kind)
+	case o.parent != nil && s.scope == scopeSocket:
+		return nil, fmt.Errorf("%w: %s is a socket option: set it on the socket with sp.SetOption, not on a %s",
+			sp.ErrBadOption, name, o.kind)
+	case s.scope == scopeDialer && o.kind != "dialer":
+		return nil, fmt.Errorf("%w: %s is a dialer option: pass it to Dial or NewDialer (sp.With), not to a %s",
+			sp.ErrBadOption, name, o.kind)
+	}
+	return s, nil
+}
+
+// unknown explains an option name that nothing here defines.
+func (o *Options) unknown(name string) error {
+	if owner, _, ok := strings.Cut(name, ":"); ok && owner != o.proto && o.proto != "" {
+		return fmt.Errorf("%w: %s is not an option of %s sockets", sp.ErrBadOption, name, o.proto)
+	}
+	where := "a " + o.proto + " socket"
+	if o.parent != nil {
+		where = "a " + o.kind + " of " + where
+	}
+	return fmt.Errorf("%w: unknown option %q for %s", sp.ErrBadOption, name, where)
+}
+
 // SetOptionValue implements sp.OptionSetter.
 func (o *Options) SetOptionValue(name string, v any) error {
-	s, ok := o.spec(name)
-	if !ok || (o.parent != nil && !s.endpoint) {
-		return fmt.Errorf("%w: unknown option %q here", sp.ErrBadOption, name)
+	s, err := o.lookup(name)
+	if err != nil {
+		return err
 	}
 	if err := s.check(v); err != nil {
 		return err
@@ -93,20 +147,25 @@ func (o *Options) SetOptionValue(name string, v any) error {
 
 // OptionValue implements sp.OptionGetter.
 func (o *Options) OptionValue(name string) (any, error) {
-	s, ok := o.spec(name)
-	if !ok || (o.parent != nil && !s.endpoint) {
-		return nil, fmt.Errorf("%w: unknown option %q here", sp.ErrBadOption, name)
+	s, err := o.lookup(name)
+	if err != nil {
+		return nil, err
 	}
+	return o.value(name, s), nil
+}
+
+// value returns the value of name, defined by s, from o or its parent.
+func (o *Options) value(name string, s *optSpec) any {
 	o.mu.RLock()
 	v, ok := o.vals[name]
 	o.mu.RUnlock()
 	if ok {
-		return v, nil
+		return v
 	}
 	if o.parent != nil {
-		return o.parent.OptionValue(name)
+		return o.parent.value(name, s)
 	}
-	return s.def, nil
+	return s.def
 }
 
 // Get returns the value of opt, which must be defined.
@@ -155,10 +214,12 @@ func (s *Socket) defineCommon() {
 	Define(o, sp.TCPNoDelay, true, nil, true, nil)
 	Define(o, sp.TCPKeepAlive, 15*time.Second, atLeast(time.Duration(0)), true, nil)
 	Define(o, sp.DialSync, false, nil, true, nil)
+	o.specs[sp.DialSync.Name()].scope = scopeDialer
 	Define(o, sp.TLSConfig, (*tls.Config)(nil), nil, true, nil)
 	Define(o, sp.Logger, (*slog.Logger)(nil), nil, false, func(l *slog.Logger) { s.log.Store(l) })
 	Define(o, sp.SocketName, "", nil, false, nil)
 	DefineReadOnly(o, sp.Raw, false)
+	o.proto = s.info.SelfName // what the protocol defines next is its own
 }
 
 // DefineReadOnly declares an option whose value is fixed at v.

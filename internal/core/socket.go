@@ -96,6 +96,8 @@ type Socket struct {
 	drops   [numDropReasons]atomic.Uint64 // by DropReason
 	counterSet
 
+	npipes atomic.Int32 // len(pipes), for ExplainTimeout
+
 	mu        sync.Mutex
 	closed    bool
 	closing   chan struct{}
@@ -180,7 +182,11 @@ func (s *Socket) SendMsg(ctx context.Context, m *sp.Message) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return s.proto.SendMsg(ctx, m, time.Duration(s.sendTimeout.Load()))
+	err := s.proto.SendMsg(ctx, m, time.Duration(s.sendTimeout.Load()))
+	if err != nil {
+		return s.ExplainTimeout("send", err)
+	}
+	return nil
 }
 
 // RecvMsg implements sp.Socket.
@@ -189,20 +195,28 @@ func (s *Socket) RecvMsg(ctx context.Context) (*sp.Message, error) {
 		ctx = context.Background()
 	}
 	timeout := time.Duration(s.recvTimeout.Load())
-	if s.RecvIsQueued {
-		if timeout > 0 || s.RecvQ.Len() > 0 {
-			return s.RecvQueued(ctx, timeout)
-		}
+	var m *sp.Message
+	var err error
+	switch {
+	case !s.RecvIsQueued:
+		m, err = s.proto.RecvMsg(ctx, timeout)
+	case timeout > 0 || s.RecvQ.Len() > 0:
+		m, err = s.RecvQueued(ctx, timeout)
+	default:
 		// RecvQueued's usual way, a call nearer the caller (see
 		// waitRecver).
+		ok := false
 		if p := s.solo.Load(); p != nil && p.rr != nil {
-			if m, err, ok := s.recvDirect(ctx, p, nil); ok {
-				return m, err
-			}
+			m, err, ok = s.recvDirect(ctx, p, nil)
 		}
-		return s.recvWait(ctx, nil)
+		if !ok {
+			m, err = s.recvWait(ctx, nil)
+		}
 	}
-	return s.proto.RecvMsg(ctx, timeout)
+	if err != nil {
+		return nil, s.ExplainTimeout("recv", err)
+	}
+	return m, nil
 }
 
 // OpenContext implements sp.Socket.
@@ -285,6 +299,7 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	}
 	ep.base().count(func(c *conns) *atomic.Uint64 { return &c.connects })
 	s.pipes[p.id] = p
+	s.npipes.Store(int32(len(s.pipes)))
 	s.updateSolo()
 	if p.eager != nil {
 		s.wg.Add(1) // the reader: an eager pipe has no writer
@@ -324,6 +339,7 @@ func (s *Socket) removePipe(p *Pipe) {
 	b := p.ep.base()
 	s.mu.Lock()
 	delete(s.pipes, p.id)
+	s.npipes.Store(int32(len(s.pipes)))
 	s.updateSolo()
 	s.retired.add(t)
 	b.retired.add(t)

@@ -142,7 +142,7 @@ func (s *Socket) Stats() sp.SocketStats {
 		_, dialer := e.(*dialer)
 		index[e] = len(st.Endpoints)
 		st.Endpoints = append(st.Endpoints, sp.EndpointStats{
-			URL: b.url, Dialer: dialer, Traffic: b.retired.snapshot(), Connections: b.conns.snapshot(),
+			URL: b.URL(), Dialer: dialer, Traffic: b.retired.snapshot(), Connections: b.conns.snapshot(),
 		})
 	}
 	for _, p := range s.pipes {

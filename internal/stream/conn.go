@@ -131,7 +131,7 @@ func (c *Conn) Close() error { return c.c.Close() }
 // DialError turns a dial failure into sp's vocabulary: a refused or missing
 // endpoint wraps sp.ErrConnRefused.
 func DialError(err error) error {
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOENT) {
+	if IsRefused(err) || errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOENT) {
 		return fmt.Errorf("%w: %w", sp.ErrConnRefused, err)
 	}
 	return err

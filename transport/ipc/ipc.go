@@ -26,6 +26,23 @@
 // PeerGID and PeerPID work the same way. On a dialed pipe they describe
 // the process that made the listening socket.
 //
+// # Windows
+//
+// On Windows, ipc:// and unix:// use AF_UNIX stream sockets too, through
+// package net: Windows 10 version 1803 and Windows Server 2019 have them,
+// and on older versions Listen and Dial fail. What follows the scheme is
+// handed to the system as the socket file's path, as on Unix, so write a
+// Windows path there (ipc://C:/ProgramData/app/app.sock). This is not the
+// ipc of nng and nanomsg on Windows, which use named pipes
+// (\\.\pipe\name): an sp socket and an nng or nanomsg one cannot meet
+// over ipc:// there (use tcp on loopback). abstract:// does not exist on
+// Windows. Stale socket files are found and removed as on Unix, and closing
+// a listener removes its file. Permissions means what os.Chmod means on
+// Windows (only the owner's write bit, as the read-only attribute): it does
+// not limit who may connect. Peer credentials return sp.ErrNotSupported.
+// The Windows build is compiled and vetted, but not tested, by this
+// project.
+//
 // The transport registers itself with sp.RegisterTransport; every socket
 // can use it without an import.
 package ipc
@@ -38,7 +55,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spgo/sp"
@@ -156,7 +172,7 @@ func removeStale(path string) error {
 		c.Close()
 		return fmt.Errorf("%w: %s: another listener is live", sp.ErrAddrInUse, path)
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
+	if stream.IsRefused(err) {
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}

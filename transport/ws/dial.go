@@ -9,12 +9,12 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/stream"
 )
 
 // NewDialer implements sp.Transport.
@@ -49,11 +49,19 @@ func (d *dialer) Dial(ctx context.Context) (sp.TransportConn, error) {
 		}
 	}
 	var sniff *sniffConn
+	// The upgrade heeds ctx's deadline only: closing the connection when
+	// ctx is canceled ends it then too.
+	unwatch := func() bool { return true }
 	netDial := func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
+		unwatch = context.AfterFunc(ctx, func() {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				c.Close()
+			}
+		})
 		if tc != nil {
 			t := tls.Client(c, tc)
 			if err := t.HandshakeContext(ctx); err != nil {
@@ -79,6 +87,10 @@ func (d *dialer) Dial(ctx context.Context) (sp.TransportConn, error) {
 	ws, resp, err := wd.DialContext(ctx, d.addr.u.String(), hdr)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
+	}
+	if !unwatch() && err == nil && errors.Is(ctx.Err(), context.Canceled) {
+		ws.Close() // canceled, and closed, as the upgrade finished
+		err = ctx.Err()
 	}
 	if err != nil {
 		status := ""
@@ -115,7 +127,7 @@ func dialError(ctx context.Context, err error, status, peer string) error {
 		}
 		return err
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrNotExist) {
+	if stream.IsRefused(err) || errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%w: %w", sp.ErrConnRefused, err)
 	}
 	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {

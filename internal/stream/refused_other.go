@@ -1,0 +1,5 @@
+//go:build !windows
+
+package stream
+
+func isRefusedOS(error) bool { return false }
