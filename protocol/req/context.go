@@ -28,7 +28,7 @@ func (c *reqCtx) SendMsg(ctx context.Context, m *sp.Message) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return c.send(ctx, m, c.tmo.Send())
+	return c.r.s.ExplainTimeout("send", c.send(ctx, m, c.tmo.Send()))
 }
 
 // RecvMsg implements sp.Context.
@@ -36,7 +36,8 @@ func (c *reqCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return c.recv(ctx, c.tmo.Recv())
+	m, err := c.recv(ctx, c.tmo.Recv())
+	return m, c.r.s.ExplainTimeout("recv", err)
 }
 
 // SetOptionValue implements sp.Context: a context has its own timeouts and

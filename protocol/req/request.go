@@ -36,11 +36,11 @@ func Request(ctx context.Context, s sp.Socket, body []byte) ([]byte, error) {
 	}
 	defer r.give(c)
 	if err := c.send(ctx, core.CopyBody(body), c.tmo.Send()); err != nil {
-		return nil, err
+		return nil, r.s.ExplainTimeout("send", err)
 	}
 	m, err := c.recv(ctx, c.tmo.Recv())
 	if err != nil {
-		return nil, err
+		return nil, r.s.ExplainTimeout("recv", err)
 	}
 	return m.Body, nil // the message itself is left to the collector
 }

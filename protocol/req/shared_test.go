@@ -153,3 +153,39 @@ func TestCanceledRecvStopsResends(t *testing.T) {
 		require.Equal(t, resent, q.Stats().Counters["resends"], "resends went on after Recv gave up")
 	})
 }
+
+// A request that its rep refuses (over its sp.RecvMaxSize, so the rep
+// closes the connection at once) is not resent in a tight loop: the
+// dialer backs off, as the pipes it makes live no time at all. Recv gives
+// up with an error that says the connection was lost, and after that the
+// request is not sent again. Five seconds, as the report that found it.
+func TestPoisonRequest(t *testing.T) {
+	for _, tr := range []string{"tcp", "ipc"} {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			a := sptest.New(t, rep.NewSocket)
+			require.NoError(t, sp.SetOption(a, sp.RecvMaxSize, 1024))
+			pipes := sptest.CountPipes(a, nil)
+			addr := sptest.TCPAddr(t)
+			if tr == "ipc" {
+				addr = sptest.IPCAddr(t)
+			}
+			addr = sptest.Listen(t, a, addr)
+			q := sptest.New(t, req.NewSocket)
+			require.NoError(t, q.Dial(addr, sp.WithDialSync())) // the default backoff, as a user has it
+			pipes.WaitLive(t, 1)
+			ctx, cancel := context.WithTimeout(sptest.Ctx(t), 3*time.Second)
+			defer cancel()
+			require.NoError(t, q.Send(ctx, make([]byte, 4096)))
+			_, err := q.Recv(ctx)
+			require.ErrorIs(t, err, sp.ErrTimeout)
+			require.Contains(t, err.Error(), "lost", "got %v, want it to say the connection was lost", err)
+			atRecv := pipes.Added()
+			time.Sleep(2 * time.Second) // the request must not be sent again: no pipe is closed
+			total := pipes.Added()
+			t.Logf("%d connections while Recv waited (3 s), %d in all (5 s); Recv said: %v", atRecv, total, err)
+			require.LessOrEqual(t, total, 8, "got %d connections in 5 s, want a handful", total)
+			require.Equal(t, 1, pipes.Live(), "got %d live pipes, want the one the dialer made last", pipes.Live())
+		})
+	}
+}

@@ -36,7 +36,8 @@ func (c *survCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return c.recv(ctx, c.tmo.Recv())
+	m, err := c.recv(ctx, c.tmo.Recv())
+	return m, c.r.s.ExplainTimeout("recv", err)
 }
 
 // SetOptionValue implements sp.Context: a context has its own timeouts and

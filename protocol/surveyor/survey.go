@@ -55,7 +55,7 @@ func Survey(ctx context.Context, s sp.Socket, body []byte) iter.Seq2[[]byte, err
 				return
 			}
 			if err != nil {
-				yield(nil, err)
+				yield(nil, r.s.ExplainTimeout("recv", err))
 				return
 			}
 			if !yield(m.Body, nil) {
