@@ -50,8 +50,16 @@ type Pipe struct {
 	now   directSender  // nil if the transport has no direct path
 	eager eagerSender   // every send goes direct; nil if not
 	rc    recvCounter   // the connection counts what it receives; nil if not
+	sc    sentCounter   // the connection counts what it writes; nil if not
 	room  chan struct{} // a token: the connection has room (eager)
 	wmu   sync.Mutex
+
+	// Under wmu: the messages SendNow took (not eager), and whether the
+	// connection holds some of one for the writer's next Flush.
+	direct    uint64
+	unflushed bool
+	// sealed: Shutdown has drained the pipe and nothing more goes direct.
+	sealed atomic.Bool
 
 	// rr is the pipe's read role, which receivers may take from the reader
 	// goroutine (see recvdirect.go); nil when they may not.
@@ -101,6 +109,24 @@ type recvCounter interface {
 	RecvCounts() (msgs, bytes uint64)
 }
 
+// sentCounter is implemented by connections that count the messages, and
+// bytes (header and body), they have written out (tcp, ipc and tls: see
+// internal/stream): a message Send or SendNow took may still sit in the
+// connection's buffer, and a write cut short by a close carries only some of
+// them, so the pipe cannot tell what reached the wire. The pipe then counts
+// nothing sent itself.
+type sentCounter interface {
+	SentCounts() (msgs, bytes uint64)
+}
+
+// halfCloser is implemented by connections that can end their sending
+// side while still receiving (tcp, ipc, tls: a FIN or close_notify; ws: a
+// close frame): the peer then reads everything that was sent, sees the end
+// and closes, and Shutdown waits for that before closing (see linger).
+type halfCloser interface {
+	CloseWrite() error
+}
+
 // maxBatch is the most messages a reader gathers before queueing them.
 const maxBatch = 64
 
@@ -146,6 +172,8 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 	}
 	if p.eager == nil {
 		p.sendq = NewQueue(Get(s.opts, sp.SendQueueLen))
+		p.sendq.stop = s.stopped
+		p.sc, _ = conn.(sentCounter)
 	}
 	p.rc, _ = conn.(recvCounter)
 	if res, ok := conn.(resumable); ok && res.Resumable() {
@@ -206,6 +234,9 @@ func (p *Pipe) trafficNow() (t sp.Traffic, queued int) {
 		t.BytesSent += bytes
 		return t, n
 	}
+	if p.sc != nil {
+		t.MsgsSent, t.BytesSent = p.sc.SentCounts()
+	}
 	return t, p.sendq.Len()
 }
 
@@ -242,7 +273,7 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 	if !p.wmu.TryLock() {
 		return false
 	}
-	if p.sendq.Len() > 0 || p.IsClosed() {
+	if p.sendq.Len() > 0 || p.IsClosed() || p.sealed.Load() {
 		p.wmu.Unlock()
 		return false
 	}
@@ -254,6 +285,10 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 func (p *Pipe) sent(m *sp.Message) bool {
 	size := uint64(len(m.Header) + len(m.Body))
 	taken, more, err := p.now.SendNow(m)
+	if taken {
+		p.direct++
+		p.unflushed = more && err == nil
+	}
 	p.wmu.Unlock()
 	switch {
 	case !taken:
@@ -261,11 +296,16 @@ func (p *Pipe) sent(m *sp.Message) bool {
 	case err != nil:
 		p.closeWith(err)
 	default:
-		p.traffic.msgsSent.Add(1)
-		p.traffic.bytesSent.Add(size)
+		if p.sc == nil {
+			p.traffic.msgsSent.Add(1)
+			p.traffic.bytesSent.Add(size)
+		}
 		if more {
 			p.sendq.Kick() // the writer flushes the rest
 		}
+	}
+	if p.sock.stopping.Load() {
+		p.sock.flushed.Broadcast()
 	}
 	return true
 }
@@ -291,6 +331,8 @@ func (p *Pipe) sendEager(ctx context.Context, m *sp.Message, dl *Deadline) error
 		}
 		select {
 		case <-p.room:
+		case <-p.sock.stopped:
+			return ErrStopped
 		case <-p.closed:
 			return sp.ErrClosed
 		case <-ctx.Done():
@@ -316,6 +358,7 @@ func (p *Pipe) closeWith(err error) {
 		if p.sendq != nil {
 			p.sendq.Close()
 		}
+		p.sock.flushed.Broadcast() // Shutdown may wait for it
 	})
 }
 
@@ -390,6 +433,9 @@ func (p *Pipe) writer() {
 			p.closeWith(err)
 			return
 		}
+		if p.sock.stopping.Load() {
+			p.sock.flushed.Broadcast() // Shutdown may wait for it
+		}
 	}
 }
 
@@ -404,6 +450,10 @@ func quiet(err error) bool {
 // queued while it writes join the batch, up to maxBatchBytes, so that a
 // sender that keeps the queue from running dry gets fewer, larger writes;
 // the flush comes as soon as the queue is found empty.
+//
+// A connection that counts what it writes (sentCounter) counts the batch;
+// for any other, a message Send took without error is out, and is counted
+// even if a later one fails, since it reached the peer.
 func (p *Pipe) writeBatch(batch *[]*sp.Message) error {
 	var msgs, bytes uint64
 	for bytes < maxBatchBytes {
@@ -414,25 +464,32 @@ func (p *Pipe) writeBatch(batch *[]*sp.Message) error {
 		p.sock.Room.Broadcast()
 		for i, m := range *batch {
 			(*batch)[i] = nil
-			bytes += uint64(len(m.Header) + len(m.Body))
+			size := uint64(len(m.Header) + len(m.Body))
 			if err := p.conn.Send(m); err != nil {
 				for _, m := range (*batch)[i+1:] {
 					m.Free()
 				}
+				p.countSent(msgs, bytes)
 				return err
 			}
+			msgs++
+			bytes += size
 		}
-		msgs += uint64(len(*batch))
 	}
-	if msgs == 0 {
-		return p.conn.Flush() // what a direct send left (see Queue.Kick)
+	err := p.conn.Flush() // with no message, what a direct send left (see Queue.Kick)
+	if err == nil {
+		p.unflushed = false
 	}
-	if err := p.conn.Flush(); err != nil {
-		return err
+	p.countSent(msgs, bytes)
+	return err
+}
+
+// countSent counts what writeBatch wrote, unless the connection counts it.
+func (p *Pipe) countSent(msgs, bytes uint64) {
+	if p.sc == nil && msgs > 0 {
+		p.traffic.msgsSent.Add(msgs)
+		p.traffic.bytesSent.Add(bytes)
 	}
-	p.traffic.msgsSent.Add(msgs)
-	p.traffic.bytesSent.Add(bytes)
-	return nil
 }
 
 // maxBatchBytes is about the most a writer gathers before it flushes.

@@ -96,6 +96,16 @@ type Socket struct {
 	drops   [numDropReasons]atomic.Uint64 // by DropReason
 	counterSet
 
+	// The send gate and the drain (see shutdown.go).
+	stopping atomic.Bool   // Shutdown (or Close) has begun: no new sends
+	sending  atomic.Int64  // sends in progress (BeginSend, EndSend)
+	stopped  chan struct{} // closed when stopping is set
+	stopOnce sync.Once
+	sendIdle Notifier // the last send in progress returned, while stopping
+	flushed  Notifier // a pipe's writer went idle, or a pipe closed, while stopping
+	joined   Notifier // a pipe joined (see WaitPeers)
+	done     chan struct{} // closed once Close has waited for every goroutine
+
 	mu        sync.Mutex
 	closed    bool
 	closing   chan struct{}
@@ -111,6 +121,8 @@ func NewSocket(proto Protocol) *Socket {
 		info:      proto.Info(),
 		opts:      newOptions(),
 		closing:   make(chan struct{}),
+		stopped:   make(chan struct{}),
+		done:      make(chan struct{}),
 		roleIdle:  make(chan struct{}, 1),
 		pipes:     make(map[uint32]*Pipe),
 		endpoints: make(map[endpoint]struct{}),
@@ -180,7 +192,13 @@ func (s *Socket) SendMsg(ctx context.Context, m *sp.Message) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return s.proto.SendMsg(ctx, m, time.Duration(s.sendTimeout.Load()))
+	if err := s.BeginSend(); err != nil {
+		m.Free()
+		return err
+	}
+	err := s.proto.SendMsg(ctx, m, time.Duration(s.sendTimeout.Load()))
+	s.EndSend()
+	return err
 }
 
 // RecvMsg implements sp.Socket.
@@ -241,6 +259,7 @@ func (s *Socket) Close() error {
 	s.proto.Close()
 	s.RecvQ.Close()
 	s.wg.Wait()
+	close(s.done)
 	return nil
 }
 
@@ -286,6 +305,7 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	ep.base().count(func(c *conns) *atomic.Uint64 { return &c.connects })
 	s.pipes[p.id] = p
 	s.updateSolo()
+	s.joined.Broadcast()
 	if p.eager != nil {
 		s.wg.Add(1) // the reader: an eager pipe has no writer
 	} else {

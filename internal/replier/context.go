@@ -26,6 +26,11 @@ func (c *replyCtx) SendMsg(ctx context.Context, m *sp.Message) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if err := c.r.s.BeginSend(); err != nil {
+		m.Free()
+		return err
+	}
+	defer c.r.s.EndSend()
 	return c.send(ctx, m, c.tmo.Send())
 }
 
