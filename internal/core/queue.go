@@ -23,8 +23,8 @@ type Queue struct {
 	head, n  int
 	limit    int
 	closed   bool
-	sealed   bool   // Seal was called: nothing more is queued
-	puts     uint64 // messages ever queued
+	sealed   bool          // Seal was called: nothing more is queued
+	puts     uint64        // messages ever queued
 	getters  int           // goroutines waiting (or about to) for a message
 	size     atomic.Int32  // n, for looks without the lock
 	waiters  atomic.Int32  // getters, likewise

@@ -101,9 +101,9 @@ type Socket struct {
 	sending  atomic.Int64  // sends in progress (BeginSend, EndSend)
 	stopped  chan struct{} // closed when stopping is set
 	stopOnce sync.Once
-	sendIdle Notifier // the last send in progress returned, while stopping
-	flushed  Notifier // a pipe's writer went idle, or a pipe closed, while stopping
-	joined   Notifier // a pipe joined (see WaitPeers)
+	sendIdle Notifier      // the last send in progress returned, while stopping
+	flushed  Notifier      // a pipe's writer went idle, or a pipe closed, while stopping
+	joined   Notifier      // a pipe joined (see WaitPeers)
 	done     chan struct{} // closed once Close has waited for every goroutine
 
 	mu        sync.Mutex
