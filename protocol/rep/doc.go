@@ -27,4 +27,9 @@
 //		}
 //		s.Send(ctx, answer(q))
 //	}
+//
+// Shutdown: every reply Send accepted is written out to its requester,
+// if it stays connected. Requests received and not yet answered are lost
+// (their requesters send them again elsewhere, after their resend time): Recv
+// and answer them first.
 package rep

@@ -21,4 +21,8 @@
 //	s.Dial("tcp://127.0.0.1:5555")
 //	s.Send(ctx, []byte("ping"))
 //	reply, err := s.Recv(ctx)
+//
+// Shutdown: the requests Send accepted are written out to the rep peers,
+// and none is resent. Replies not yet received are lost, as the socket closes:
+// Recv the replies you want before calling Shutdown.
 package req

@@ -37,4 +37,8 @@
 //		}
 //		s.Send(ctx, answer(q))
 //	}
+//
+// Shutdown: every answer Send accepted is written out to its
+// surveyor, if it stays connected. Surveys received and not yet answered are
+// lost: Recv and answer them first.
 package respondent

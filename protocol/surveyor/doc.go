@@ -38,4 +38,8 @@
 //		}
 //		...
 //	}
+//
+// Shutdown: the surveys Send accepted are written out to the
+// respondents. Answers not yet received are lost, as the socket closes: Recv
+// them first.
 package surveyor
