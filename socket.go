@@ -36,6 +36,14 @@ type OptionGetter interface {
 // number of peers through its dialers and listeners. Build one with the
 // NewSocket function of a protocol package, such as req.NewSocket.
 //
+// A Socket ends with Close or Shutdown. Close is the hard stop: it drops
+// what is still queued in the socket and returns at once. Shutdown is the
+// tidy end: it refuses new sends, writes out everything Send accepted, waits
+// (bounded by its context) for the peers to read it, and then closes as
+// Close does; if its context ends first it says how many messages it
+// dropped (ShutdownError). Either returns once every goroutine of the
+// socket has exited.
+//
 // A Socket is safe for concurrent use by multiple goroutines.
 type Socket interface {
 	// Info returns the socket's protocol and its peer's.
@@ -100,8 +108,10 @@ type Socket interface {
 	// over tcp, ipc, tls and ws the connection is then shut for writing and
 	// Shutdown waits for the peer to close its end, which a peer does once
 	// it has read everything, so that nothing is lost to a reset. Receiving
-	// goes on until the close. The protocol packages say what this
-	// guarantees for each pattern.
+	// goes on until the close; a peer that has stopped reading (its
+	// receive queue full, its application not receiving) holds Shutdown
+	// until ctx ends. The protocol packages say what this guarantees for
+	// each pattern.
 	//
 	// ctx bounds it all: if ctx ends first, Shutdown closes as Close does
 	// and returns a *ShutdownError whose Err is ContextError(ctx) (a
