@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/leaktest"
 	"github.com/spgo/sp/internal/sptest"
 	"github.com/spgo/sp/protocol/pull"
 	"github.com/spgo/sp/protocol/push"
@@ -119,7 +120,9 @@ func TestStatsCountWhatArrived(t *testing.T) {
 // the puller, reading at last, finds missing.
 func TestShutdownBoundedByContext(t *testing.T) {
 	sptest.Wires(t, func(t *testing.T, w sptest.Wire) {
+		defer leaktest.Check(t)() // Shutdown leaves no goroutine behind
 		src, sink := sptest.New(t, push.NewSocket), sptest.New(t, pull.NewSocket)
+		defer sink.Close()
 		require.NoError(t, sp.SetOption(src, sp.SendQueueLen, 4))
 		require.NoError(t, sp.SetOption(sink, sp.RecvQueueLen, 1))
 		w.Connect(t, src, sink)
