@@ -10,29 +10,23 @@ import (
 // down (see Socket.Shutdown); it wraps sp.ErrClosed.
 var ErrStopped = fmt.Errorf("%w: the socket is shutting down", sp.ErrClosed)
 
-// BeginSend admits a send into the socket, or refuses it with ErrStopped
-// once Shutdown has begun. Every admitted send ends with EndSend, whatever
-// its outcome: Shutdown waits for the sends in progress before it writes
-// out what they queued. The socket's SendMsg calls both; a protocol calls
-// them around its contexts' sends.
+// CheckSend refuses a send with ErrStopped once Shutdown has begun. The
+// socket's SendMsg calls it; a protocol calls it at the start of its
+// contexts' sends.
 //
-// It costs an atomic addition and a load: the sender counts itself, then
-// looks at the flag, while Shutdown sets the flag, then looks at the count;
-// one of the two sees the other.
-func (s *Socket) BeginSend() error {
-	s.sending.Add(1)
+// It is one atomic load. A send that passed it just before Shutdown began
+// cannot slip a message past the drain: it goes through a pipe (Pipe.TrySend
+// or Pipe.Send, the only ways out), and Shutdown seals every pipe before it
+// drains them, so the message is either queued before the seal, and
+// written out, or refused after it: the send then fails with ErrStopped (a
+// sender waiting for room gives up when Shutdown begins), except that pub,
+// bus and star, which never wait, drop it for that peer as for a full
+// queue. Over inproc the connection takes it, and delivers it.
+func (s *Socket) CheckSend() error {
 	if s.stopping.Load() {
-		s.EndSend()
 		return ErrStopped
 	}
 	return nil
-}
-
-// EndSend ends a send BeginSend admitted.
-func (s *Socket) EndSend() {
-	if s.sending.Add(-1) == 0 && s.stopping.Load() {
-		s.sendIdle.Broadcast()
-	}
 }
 
 // Stopped returns a channel closed when Shutdown begins: senders waiting for
@@ -42,8 +36,8 @@ func (s *Socket) Stopped() <-chan struct{} { return s.stopped }
 // IsStopping reports whether Shutdown has begun.
 func (s *Socket) IsStopping() bool { return s.stopping.Load() }
 
-// stopSends closes the gate: new sends are refused, and senders waiting
-// for room are woken.
+// stopSends closes the gate: new sends are refused, and senders waiting for
+// room are woken.
 func (s *Socket) stopSends() {
 	s.stopOnce.Do(func() {
 		s.stopping.Store(true)

@@ -13,18 +13,17 @@ import (
 //  1. The gate closes (no new send is admitted, and senders waiting for
 //     room give up with ErrStopped), and the dialers and listeners stop, so
 //     no pipe joins: the pipes there are now are the drain's.
-//  2. It waits for the sends in progress to return: what they queued is
-//     what Send accepted.
-//  3. It seals each pipe's send queue, so that nothing more is queued (a
-//     req resending, a star or bus forwarding), and waits until each
+//  2. It seals each pipe, so that nothing more is queued (a send still on
+//     its way, a req resending, a star or bus forwarding: see CheckSend):
+//     what the pipes hold is what Send accepted. It waits until each
 //     pipe's writer has written out its queue and its connection's buffer,
 //     or the pipe is lost. An inproc pipe has nothing to write: its
 //     connection holds what was sent, and delivers it even after Close.
-//  4. It shuts each connection for writing, where the transport can, and
+//  3. It shuts each connection for writing, where the transport can, and
 //     waits for the peer to close its end: the peer has then read all
 //     there was, and closing ours cannot reset the connection under data
 //     the peer has yet to read (see linger).
-//  5. It closes the socket as Close does, and counts what a pipe's writer
+//  4. It closes the socket as Close does, and counts what a pipe's writer
 //     did not write: accepted minus written, pipe by pipe.
 func (s *Socket) Shutdown(ctx context.Context) error {
 	if ctx == nil {
@@ -46,13 +45,10 @@ func (s *Socket) Shutdown(ctx context.Context) error {
 	}
 	pipes := s.Pipes()
 
-	err := s.await(ctx, &s.sendIdle, func() bool { return s.sending.Load() == 0 })
-	if err == nil {
-		for _, p := range pipes {
-			p.seal()
-		}
-		err = s.await(ctx, &s.flushed, func() bool { return all(pipes, (*Pipe).settled) })
+	for _, p := range pipes {
+		p.seal()
 	}
+	err := s.await(ctx, &s.flushed, func() bool { return all(pipes, (*Pipe).settled) })
 	if err == nil {
 		err = s.linger(ctx, pipes)
 	}

@@ -97,11 +97,9 @@ type Socket struct {
 	counterSet
 
 	// The send gate and the drain (see shutdown.go).
-	stopping atomic.Bool   // Shutdown (or Close) has begun: no new sends
-	sending  atomic.Int64  // sends in progress (BeginSend, EndSend)
+	stopping atomic.Bool   // Shutdown has begun: no new sends
 	stopped  chan struct{} // closed when stopping is set
 	stopOnce sync.Once
-	sendIdle Notifier      // the last send in progress returned, while stopping
 	flushed  Notifier      // a pipe's writer went idle, or a pipe closed, while stopping
 	joined   Notifier      // a pipe joined (see WaitPeers)
 	done     chan struct{} // closed once Close has waited for every goroutine
@@ -192,13 +190,11 @@ func (s *Socket) SendMsg(ctx context.Context, m *sp.Message) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if err := s.BeginSend(); err != nil {
+	if err := s.CheckSend(); err != nil {
 		m.Free()
 		return err
 	}
-	err := s.proto.SendMsg(ctx, m, time.Duration(s.sendTimeout.Load()))
-	s.EndSend()
-	return err
+	return s.proto.SendMsg(ctx, m, time.Duration(s.sendTimeout.Load()))
 }
 
 // RecvMsg implements sp.Socket.
