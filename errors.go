@@ -110,8 +110,10 @@ func (e *OpError) Timeout() bool {
 // everything Send had accepted: its context ended first (Err is
 // ContextError's: a deadline matches ErrTimeout), Close interrupted it (Err
 // matches ErrClosed), or a peer was lost with messages queued for it (Err is
-// why the pipe closed). Dropped counts the messages that were discarded
-// rather than written. Read it with errors.As.
+// why the pipe closed). Dropped counts the accepted messages that were
+// discarded rather than written to a connection; a message written to a
+// connection whose peer then went away is not among them (it counts in
+// the socket's MsgsSent). Read it with errors.As.
 type ShutdownError struct {
 	Dropped int   // accepted messages discarded unwritten
 	Err     error // why Shutdown could not write them

@@ -107,11 +107,13 @@ type Socket interface {
 	// queue, or a connection's write buffer) is written to the connection;
 	// over tcp, ipc, tls and ws the connection is then shut for writing and
 	// Shutdown waits for the peer to close its end, which a peer does once
-	// it has read everything, so that nothing is lost to a reset. Receiving
-	// goes on until the close; a peer that has stopped reading (its
-	// receive queue full, its application not receiving) holds Shutdown
-	// until ctx ends. The protocol packages say what this guarantees for
-	// each pattern.
+	// it has read everything, so that nothing is lost to a reset. Over
+	// inproc the connection itself holds what was sent (up to SendQueueLen
+	// messages) and delivers it after the close, so Shutdown does not wait
+	// for the peer. Receiving goes on until the close; a peer that has
+	// stopped reading (its receive queue full, its application not
+	// receiving) holds Shutdown until ctx ends. The protocol packages say
+	// what this guarantees for each pattern.
 	//
 	// ctx bounds it all: if ctx ends first, Shutdown closes as Close does
 	// and returns a *ShutdownError whose Err is ContextError(ctx) (a

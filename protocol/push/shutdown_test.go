@@ -218,3 +218,47 @@ func TestCloseDuringShutdown(t *testing.T) {
 	err := <-done
 	require.ErrorIs(t, err, sp.ErrClosed, "Shutdown interrupted by Close: got %v, want ErrClosed", err)
 }
+
+// A puller lost while Shutdown drains: what was queued for it is dropped
+// and counted, the dialer does not reconnect, and Shutdown returns without
+// waiting for its context.
+func TestShutdownPullerLost(t *testing.T) {
+	sptest.Wires(t, func(t *testing.T, w sptest.Wire) {
+		if w.Name == "inproc" {
+			t.Skip("an inproc connection delivers what it holds: nothing waits to be dropped")
+		}
+		src, sink := sptest.New(t, push.NewSocket), sptest.New(t, pull.NewSocket)
+		require.NoError(t, sp.SetOption(src, sp.SendQueueLen, 4))
+		require.NoError(t, sp.SetOption(sink, sp.RecvQueueLen, 1))
+		w.Connect(t, src, sink) // src dials: its dialer would reconnect
+		ctx := sptest.Ctx(t)
+		require.NoError(t, sp.SetOption(src, sp.SendTimeout, 50*time.Millisecond))
+		accepted := 0
+		for blocked := 0; blocked < 3; {
+			err := src.Send(ctx, sptest.Payload(64<<10, byte(accepted)))
+			if errors.Is(err, sp.ErrTimeout) {
+				blocked++
+				continue
+			}
+			require.NoError(t, err)
+			accepted++
+			blocked = 0
+		}
+		done := make(chan error, 1)
+		go func() { done <- src.Shutdown(ctx) }() // bounded by the test's 10 s
+		sptest.Eventually(t, "Shutdown to begin", func() bool {
+			return errors.Is(src.Send(ctx, []byte("x")), sp.ErrClosed)
+		})
+		require.NoError(t, sink.Close()) // the puller goes, unread data and all
+
+		err := <-done
+		var se *sp.ShutdownError
+		require.ErrorAs(t, err, &se, "Shutdown: got %v, want a ShutdownError", err)
+		require.NotErrorIs(t, err, sp.ErrTimeout, "Shutdown waited for its context: %v", err)
+		sent := src.Stats().MsgsSent
+		require.Equal(t, accepted-int(sent), se.Dropped, "Dropped: got %d, want %d (%d accepted, %d written)",
+			se.Dropped, accepted-int(sent), accepted, sent)
+		require.Positive(t, se.Dropped, "Dropped: got 0, want the messages queued for the lost puller")
+		require.Equal(t, uint64(1), src.Stats().Connects, "connects: got %d, want 1 (no reconnection)", src.Stats().Connects)
+	})
+}
