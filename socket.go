@@ -110,10 +110,12 @@ type Socket interface {
 	// it has read everything, so that nothing is lost to a reset. Over
 	// inproc the connection itself holds what was sent (up to SendQueueLen
 	// messages) and delivers it after the close, so Shutdown does not wait
-	// for the peer. Receiving goes on until the close; a peer that has
-	// stopped reading (its receive queue full, its application not
-	// receiving) holds Shutdown until ctx ends. The protocol packages say
-	// what this guarantees for each pattern.
+	// for the peer. Receiving goes on until the close (once the
+	// connections are shut for writing, what finds the receive queue full
+	// is dropped, as the close would drop it); a peer that has stopped
+	// reading (its receive queue full, its application not receiving)
+	// holds Shutdown until ctx ends. The protocol packages say what this
+	// guarantees for each pattern.
 	//
 	// ctx bounds it all: if ctx ends first, Shutdown closes as Close does
 	// and returns a *ShutdownError whose Err is ContextError(ctx) (a

@@ -33,6 +33,8 @@ type Pipe struct {
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close
+	noWait    chan struct{} // closed by Close, or by Shutdown's linger: the reader waits for no room
+	noWaitSet sync.Once
 	isClosed  atomic.Bool   // set just before closed is
 	wrote     chan struct{} // closed when the writer has exited (at once if eager)
 	removed   chan struct{} // closed when the pipe has left the socket
@@ -156,6 +158,7 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 		ep:      ep,
 		maxSize: Get(opts, sp.RecvMaxSize),
 		closed:  make(chan struct{}),
+		noWait:  make(chan struct{}),
 		wrote:   make(chan struct{}),
 		removed: make(chan struct{}),
 	}
@@ -351,6 +354,7 @@ func (p *Pipe) closeWith(err error) {
 		p.reason = err
 		p.isClosed.Store(true)
 		close(p.closed)
+		p.stopWaiting()
 		if p.rr != nil {
 			p.rr.unwatch() // before the descriptor can be reused
 		}
@@ -406,12 +410,17 @@ func (p *Pipe) reader() {
 	p.sock.removePipe(p)
 }
 
-// flush queues what Received delivered, waiting for room.
+// flush queues what Received delivered, waiting for room; once the pipe
+// closes, or Shutdown lingers on it (see stopWaiting), what finds no room
+// is dropped.
 func (p *Pipe) flush() {
 	if len(p.batch) == 0 {
 		return
 	}
-	woke, _ := p.sock.RecvQ.PutBatch(p.batch, p.closed)
+	woke, freed, _ := p.sock.RecvQ.PutBatch(p.batch, p.noWait)
+	if freed > 0 && !p.IsClosed() {
+		p.sock.drops[DropQueueFull].Add(uint64(freed))
+	}
 	clear(p.batch)
 	p.batch = p.batch[:0]
 	if woke {

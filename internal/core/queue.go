@@ -163,8 +163,9 @@ func (q *Queue) Put(ctx context.Context, m *sp.Message, dl *Deadline, cancel <-c
 // PutBatch queues every message of ms in order, taking the lock once for as
 // many as fit and waiting for room for the rest. It reports whether it woke
 // a goroutine waiting for a message. On error (sp.ErrClosed when the queue
-// or cancel closes) it frees the messages it did not queue.
-func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, err error) {
+// or cancel closes) it frees the messages it did not queue, and says how
+// many.
+func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, freed int, err error) {
 	q.mu.Lock()
 	for {
 		for len(ms) > 0 {
@@ -179,9 +180,9 @@ func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, e
 			q.mu.Unlock()
 			if len(ms) > 0 {
 				freeAll(ms)
-				return woke, sp.ErrClosed
+				return woke, len(ms), sp.ErrClosed
 			}
-			return woke, nil
+			return woke, 0, nil
 		}
 		q.putters++
 		q.mu.Unlock()
@@ -198,7 +199,7 @@ func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, e
 		if closed {
 			q.mu.Unlock()
 			freeAll(ms)
-			return woke, sp.ErrClosed
+			return woke, len(ms), sp.ErrClosed
 		}
 	}
 }

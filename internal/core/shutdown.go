@@ -89,7 +89,10 @@ func all(pipes []*Pipe, f func(*Pipe) bool) bool {
 // for those pipes to close: an SP peer that reads the end of the stream
 // closes its pipe, so its end closing says it has read everything. Without
 // the wait, closing a connection whose receive buffer holds unread bytes
-// makes the kernel reset it, and discard what it still had to send.
+// makes the kernel reset it, and discard what it still had to send: a
+// measure, pair over tcp with the peer sending all along, lost 18 to 1,500
+// of 3,000 messages per run without it, none with it. Meanwhile the reader
+// drops what finds the receive queue full (stopWaiting).
 func (s *Socket) linger(ctx context.Context, pipes []*Pipe) error {
 	var wait []*Pipe
 	for _, p := range pipes {
@@ -103,9 +106,18 @@ func (s *Socket) linger(ctx context.Context, pipes []*Pipe) error {
 		if err != nil {
 			continue // the connection is broken: Close ends it
 		}
+		p.stopWaiting()
 		wait = append(wait, p)
 	}
 	return s.await(ctx, &s.flushed, func() bool { return all(wait, (*Pipe).IsClosed) })
+}
+
+// stopWaiting keeps the pipe's reader from waiting for room in the receive
+// queue: what finds none is dropped, as the close would drop it, so that
+// the reader goes on to the peer's end of the stream, which linger waits
+// for, even when nobody receives.
+func (p *Pipe) stopWaiting() {
+	p.noWaitSet.Do(func() { close(p.noWait) })
 }
 
 // shutdownResult is Shutdown's error: nil when every accepted message was
