@@ -68,3 +68,24 @@ func TestShutdownRefusesSends(t *testing.T) {
 		})
 	}
 }
+
+// Shutdown of a socket with no peer returns nil at once; after Close, and
+// after another Shutdown, it returns nil too, as Close does after either.
+func TestShutdownIdempotent(t *testing.T) {
+	ctx := sptest.Ctx(t)
+	for _, first := range []string{"Close", "Shutdown"} {
+		t.Run(first, func(t *testing.T) {
+			s := sptest.New(t, push.NewSocket)
+			sptest.Listen(t, s, sptest.TCPAddr(t))
+			if first == "Close" {
+				require.NoError(t, s.Close())
+			} else {
+				require.NoError(t, s.Shutdown(ctx))
+			}
+			require.NoError(t, s.Shutdown(ctx), "Shutdown after %s", first)
+			require.NoError(t, s.Close(), "Close after %s", first)
+			err := s.Send(ctx, []byte("x"))
+			require.ErrorIs(t, err, sp.ErrClosed, "Send after %s: got %v, want ErrClosed", first, err)
+		})
+	}
+}
