@@ -121,14 +121,6 @@ type sentCounter interface {
 	SentCounts() (msgs, bytes uint64)
 }
 
-// halfCloser is implemented by connections that can end their sending
-// side while still receiving (tcp, ipc, tls: a FIN or close_notify; ws: a
-// close frame): the peer then reads everything that was sent, sees the end
-// and closes, and Shutdown waits for that before closing (see linger).
-type halfCloser interface {
-	CloseWrite() error
-}
-
 // maxBatch is the most messages a reader gathers before queueing them.
 const maxBatch = 64
 

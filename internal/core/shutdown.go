@@ -84,6 +84,14 @@ func all(pipes []*Pipe, f func(*Pipe) bool) bool {
 	return true
 }
 
+// halfCloser is implemented by connections that can end their sending
+// side while still receiving (tcp, ipc, tls: a FIN or close_notify; ws: a
+// close frame): the peer then reads everything that was sent, sees the end
+// and closes, and Shutdown waits for that before closing (see linger).
+type halfCloser interface {
+	CloseWrite() error
+}
+
 // linger shuts for writing each drained connection that can be (a FIN over
 // tcp and ipc, a close_notify over tls, a close frame over ws), and waits
 // for those pipes to close: an SP peer that reads the end of the stream
