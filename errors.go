@@ -3,6 +3,7 @@ package sp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 )
 
@@ -110,6 +111,41 @@ func (e *OpError) Unwrap() error { return e.Err }
 
 // Timeout reports whether the cause is a timeout.
 func (e *OpError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.Err, &t) && t.Timeout()
+}
+
+// ShutdownError is the error of a Socket's Shutdown that could not write out
+// everything Send had accepted: its context ended first (Err is
+// ContextError's: a deadline matches ErrTimeout), Close interrupted it (Err
+// matches ErrClosed), or a peer was lost with messages queued for it (Err is
+// why the pipe closed). Dropped counts the accepted messages that were
+// discarded rather than written to a connection; a message written to a
+// connection whose peer then went away is not among them (it counts in
+// the socket's MsgsSent). Read it with errors.As.
+type ShutdownError struct {
+	Dropped int   // accepted messages discarded unwritten
+	Err     error // why Shutdown could not write them
+}
+
+// Error says how many messages were dropped, and why.
+func (e *ShutdownError) Error() string {
+	msg := "<nil>"
+	if e.Err != nil {
+		msg = e.Err.Error()
+		if len(msg) > 4 && msg[:4] == "sp: " {
+			msg = msg[4:]
+		}
+	}
+	return fmt.Sprintf("sp: shutdown dropped %d message(s): %s", e.Dropped, msg)
+}
+
+// Unwrap returns the cause, so that errors.Is(err, ErrTimeout) tells a
+// Shutdown whose deadline passed.
+func (e *ShutdownError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the cause is a timeout.
+func (e *ShutdownError) Timeout() bool {
 	var t interface{ Timeout() bool }
 	return errors.As(e.Err, &t) && t.Timeout()
 }

@@ -36,6 +36,14 @@ type OptionGetter interface {
 // number of peers through its dialers and listeners. Build one with the
 // NewSocket function of a protocol package, such as req.NewSocket.
 //
+// A Socket ends with Close or Shutdown. Close is the hard stop: it drops
+// what is still queued in the socket and returns at once. Shutdown is the
+// tidy end: it refuses new sends, writes out everything Send accepted, waits
+// (bounded by its context) for the peers to read it, and then closes as
+// Close does; if its context ends first it says how many messages it
+// dropped (ShutdownError). Either returns once every goroutine of the
+// socket has exited.
+//
 // A Socket is safe for concurrent use by multiple goroutines: no call
 // corrupts it or races with another. What concurrent calls mean depends on
 // the protocol. Where messages are independent (push, pull, pub, sub, pair,
@@ -108,10 +116,47 @@ type Socket interface {
 	OptionSetter
 	OptionGetter
 
-	// Close closes the socket, its dialers, listeners and pipes. Every
-	// blocked call returns ErrClosed. Close returns after every goroutine the
-	// socket started has exited. Messages still queued are discarded. Close is
-	// idempotent.
+	// WaitPeers blocks until at least n pipes (peers) have joined the
+	// socket, ctx ends (the error is ContextError's), or the socket closes
+	// (ErrClosed). It wakes when a pipe joins; it does not poll. A pipe has
+	// joined once the protocol has it: a pub socket's Send then reaches it.
+	WaitPeers(ctx context.Context, n int) error
+
+	// Shutdown is the tidy end: it writes out what Send accepted, then
+	// closes the socket as Close does. At once, Send and SendMsg on the
+	// socket and its contexts fail with an error wrapping ErrClosed (also
+	// those blocked waiting for room: what they held was not accepted), and
+	// dialers and listeners stop making new pipes. Then every message that
+	// Send accepted and that still waits in the socket (in a pipe's send
+	// queue, or a connection's write buffer) is written to the connection;
+	// over tcp, ipc, tls and ws the connection is then shut for writing and
+	// Shutdown waits for the peer to close its end, which a peer does once
+	// it has read everything, so that nothing is lost to a reset. Over
+	// inproc the connection itself holds what was sent (up to SendQueueLen
+	// messages) and delivers it after the close, so Shutdown does not wait
+	// for the peer. Receiving goes on until the close (once the
+	// connections are shut for writing, what finds the receive queue full
+	// is dropped, as the close would drop it); a peer that has stopped
+	// reading (its receive queue full, its application not receiving)
+	// holds Shutdown until ctx ends. The protocol packages say what this
+	// guarantees for each pattern.
+	//
+	// ctx bounds it all: if ctx ends first, Shutdown closes as Close does
+	// and returns a *ShutdownError whose Err is ContextError(ctx) (a
+	// deadline matches ErrTimeout) and whose Dropped counts the messages it
+	// had to discard. Messages queued for a pipe that is lost meanwhile are
+	// discarded, counted, and reported the same way. A Close during
+	// Shutdown makes it return at once (its Err matches ErrClosed). Like
+	// Close, Shutdown returns after every goroutine the socket started has
+	// exited; after Close it returns nil.
+	Shutdown(ctx context.Context) error
+
+	// Close is the hard stop: it closes the socket, its dialers, listeners
+	// and pipes at once. Every blocked call returns ErrClosed. Close
+	// returns after every goroutine the socket started has exited.
+	// Messages still queued in the socket are discarded (Shutdown writes
+	// them out first); over inproc, what a pipe's connection holds is still
+	// delivered. Close is idempotent.
 	Close() error
 }
 

@@ -75,7 +75,11 @@ type PipeStats struct {
 	LocalAddr    string `json:"local_addr"`
 	RemoteAddr   string `json:"remote_addr"`
 	PeerProtocol uint16 `json:"peer_protocol"`
-	// SendQueue is the number of messages waiting to be written.
+	// SendQueue is the number of messages waiting in the pipe's send
+	// queue (over inproc: in the connection, for the peer to take). It
+	// does not show what the pipe's writer or the kernel still hold, so
+	// waiting for it to reach 0 is no way to know that everything left:
+	// Socket.Shutdown is.
 	SendQueue int `json:"send_queue"`
 	Traffic
 }

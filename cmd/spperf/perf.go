@@ -179,8 +179,19 @@ func (r *runner) remoteThr() error {
 			return err
 		}
 	}
-	time.Sleep(time.Second) // let the queues drain before Close discards them
-	return nil
+	return shutdown(s)
+}
+
+// shutdownTimeout bounds how long the sending end waits for the far end to
+// read what it sent, once it sent it all.
+const shutdownTimeout = time.Minute
+
+// shutdown writes out what s still holds and closes it (the deferred Close
+// is then a no-op).
+func shutdown(s sp.Socket) error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	return s.Shutdown(ctx)
 }
 
 func (r *runner) localLat() error {
@@ -202,8 +213,7 @@ func (r *runner) localLat() error {
 			return err
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
-	return nil
+	return shutdown(s) // the last echo goes out
 }
 
 func (r *runner) remoteLat() error {

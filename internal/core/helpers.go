@@ -167,8 +167,8 @@ func (r *RoundRobin) TrySend(m *sp.Message) *Pipe {
 }
 
 // Send queues m on the next pipe with room, waiting for one until ctx ends,
-// the timeout passes or the socket closes, and returns the pipe. It owns m,
-// also on error.
+// the timeout passes, the socket closes or Shutdown begins (ErrStopped), and
+// returns the pipe. It owns m, also on error.
 func (r *RoundRobin) Send(ctx context.Context, m *sp.Message, timeout time.Duration) (*Pipe, error) {
 	if p := r.TrySend(m); p != nil {
 		return p, nil
@@ -188,6 +188,9 @@ func (r *RoundRobin) Send(ctx context.Context, m *sp.Message, timeout time.Durat
 		case <-dl.C():
 			m.Free()
 			return nil, sp.ErrTimeout
+		case <-r.S.stopped:
+			m.Free()
+			return nil, ErrStopped
 		case <-r.S.closing:
 			m.Free()
 			return nil, sp.ErrClosed

@@ -33,6 +33,8 @@ type Pipe struct {
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close
+	noWait    chan struct{} // closed by Close, or by Shutdown's linger: the reader waits for no room
+	noWaitSet sync.Once
 	isClosed  atomic.Bool   // set just before closed is
 	wrote     chan struct{} // closed when the writer has exited (at once if eager)
 	removed   chan struct{} // closed when the pipe has left the socket
@@ -50,8 +52,16 @@ type Pipe struct {
 	now   directSender  // nil if the transport has no direct path
 	eager eagerSender   // every send goes direct; nil if not
 	rc    recvCounter   // the connection counts what it receives; nil if not
+	sc    sentCounter   // the connection counts what it writes; nil if not
 	room  chan struct{} // a token: the connection has room (eager)
 	wmu   sync.Mutex
+
+	// Under wmu: the messages SendNow took (not eager), and whether the
+	// connection holds some of one for the writer's next Flush.
+	direct    uint64
+	unflushed bool
+	// sealed: Shutdown has drained the pipe and nothing more goes direct.
+	sealed atomic.Bool
 
 	// rr is the pipe's read role, which receivers may take from the reader
 	// goroutine (see recvdirect.go); nil when they may not.
@@ -101,6 +111,16 @@ type recvCounter interface {
 	RecvCounts() (msgs, bytes uint64)
 }
 
+// sentCounter is implemented by connections that count the messages, and
+// bytes (header and body), they have written out (tcp, ipc and tls: see
+// internal/stream): a message Send or SendNow took may still sit in the
+// connection's buffer, and a write cut short by a close carries only some of
+// them, so the pipe cannot tell what reached the wire. The pipe then counts
+// nothing sent itself.
+type sentCounter interface {
+	SentCounts() (msgs, bytes uint64)
+}
+
 // maxBatch is the most messages a reader gathers before queueing them.
 const maxBatch = 64
 
@@ -130,6 +150,7 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 		ep:      ep,
 		maxSize: Get(opts, sp.RecvMaxSize),
 		closed:  make(chan struct{}),
+		noWait:  make(chan struct{}),
 		wrote:   make(chan struct{}),
 		removed: make(chan struct{}),
 	}
@@ -146,6 +167,8 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 	}
 	if p.eager == nil {
 		p.sendq = NewQueue(Get(s.opts, sp.SendQueueLen))
+		p.sendq.stop = s.stopped
+		p.sc, _ = conn.(sentCounter)
 	}
 	p.rc, _ = conn.(recvCounter)
 	if res, ok := conn.(resumable); ok && res.Resumable() {
@@ -206,6 +229,9 @@ func (p *Pipe) trafficNow() (t sp.Traffic, queued int) {
 		t.BytesSent += bytes
 		return t, n
 	}
+	if p.sc != nil {
+		t.MsgsSent, t.BytesSent = p.sc.SentCounts()
+	}
 	return t, p.sendq.Len()
 }
 
@@ -242,7 +268,7 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 	if !p.wmu.TryLock() {
 		return false
 	}
-	if p.sendq.Len() > 0 || p.IsClosed() {
+	if p.sendq.Len() > 0 || p.IsClosed() || p.sealed.Load() {
 		p.wmu.Unlock()
 		return false
 	}
@@ -254,6 +280,10 @@ func (p *Pipe) trySendNow(m *sp.Message) bool {
 func (p *Pipe) sent(m *sp.Message) bool {
 	size := uint64(len(m.Header) + len(m.Body))
 	taken, more, err := p.now.SendNow(m)
+	if taken {
+		p.direct++
+		p.unflushed = more && err == nil
+	}
 	p.wmu.Unlock()
 	switch {
 	case !taken:
@@ -261,11 +291,16 @@ func (p *Pipe) sent(m *sp.Message) bool {
 	case err != nil:
 		p.closeWith(err)
 	default:
-		p.traffic.msgsSent.Add(1)
-		p.traffic.bytesSent.Add(size)
+		if p.sc == nil {
+			p.traffic.msgsSent.Add(1)
+			p.traffic.bytesSent.Add(size)
+		}
 		if more {
 			p.sendq.Kick() // the writer flushes the rest
 		}
+	}
+	if p.sock.stopping.Load() {
+		p.sock.flushed.Broadcast()
 	}
 	return true
 }
@@ -291,6 +326,8 @@ func (p *Pipe) sendEager(ctx context.Context, m *sp.Message, dl *Deadline) error
 		}
 		select {
 		case <-p.room:
+		case <-p.sock.stopped:
+			return ErrStopped
 		case <-p.closed:
 			return sp.ErrClosed
 		case <-ctx.Done():
@@ -309,6 +346,7 @@ func (p *Pipe) closeWith(err error) {
 		p.reason = err
 		p.isClosed.Store(true)
 		close(p.closed)
+		p.stopWaiting()
 		if p.rr != nil {
 			p.rr.unwatch() // before the descriptor can be reused
 		}
@@ -316,6 +354,7 @@ func (p *Pipe) closeWith(err error) {
 		if p.sendq != nil {
 			p.sendq.Close()
 		}
+		p.sock.flushed.Broadcast() // Shutdown may wait for it
 	})
 }
 
@@ -363,12 +402,17 @@ func (p *Pipe) reader() {
 	p.sock.removePipe(p)
 }
 
-// flush queues what Received delivered, waiting for room.
+// flush queues what Received delivered, waiting for room; once the pipe
+// closes, or Shutdown lingers on it (see stopWaiting), what finds no room
+// is dropped.
 func (p *Pipe) flush() {
 	if len(p.batch) == 0 {
 		return
 	}
-	woke, _ := p.sock.RecvQ.PutBatch(p.batch, p.closed)
+	woke, freed, _ := p.sock.RecvQ.PutBatch(p.batch, p.noWait)
+	if freed > 0 && !p.IsClosed() {
+		p.sock.drops[DropQueueFull].Add(uint64(freed))
+	}
 	clear(p.batch)
 	p.batch = p.batch[:0]
 	if woke {
@@ -390,6 +434,9 @@ func (p *Pipe) writer() {
 			p.closeWith(err)
 			return
 		}
+		if p.sock.stopping.Load() {
+			p.sock.flushed.Broadcast() // Shutdown may wait for it
+		}
 	}
 }
 
@@ -404,6 +451,10 @@ func quiet(err error) bool {
 // queued while it writes join the batch, up to maxBatchBytes, so that a
 // sender that keeps the queue from running dry gets fewer, larger writes;
 // the flush comes as soon as the queue is found empty.
+//
+// A connection that counts what it writes (sentCounter) counts the batch;
+// for any other, a message Send took without error is out, and is counted
+// even if a later one fails, since it reached the peer.
 func (p *Pipe) writeBatch(batch *[]*sp.Message) error {
 	var msgs, bytes uint64
 	for bytes < maxBatchBytes {
@@ -414,25 +465,32 @@ func (p *Pipe) writeBatch(batch *[]*sp.Message) error {
 		p.sock.Room.Broadcast()
 		for i, m := range *batch {
 			(*batch)[i] = nil
-			bytes += uint64(len(m.Header) + len(m.Body))
+			size := uint64(len(m.Header) + len(m.Body))
 			if err := p.conn.Send(m); err != nil {
 				for _, m := range (*batch)[i+1:] {
 					m.Free()
 				}
+				p.countSent(msgs, bytes)
 				return err
 			}
+			msgs++
+			bytes += size
 		}
-		msgs += uint64(len(*batch))
 	}
-	if msgs == 0 {
-		return p.conn.Flush() // what a direct send left (see Queue.Kick)
+	err := p.conn.Flush() // with no message, what a direct send left (see Queue.Kick)
+	if err == nil {
+		p.unflushed = false
 	}
-	if err := p.conn.Flush(); err != nil {
-		return err
+	p.countSent(msgs, bytes)
+	return err
+}
+
+// countSent counts what writeBatch wrote, unless the connection counts it.
+func (p *Pipe) countSent(msgs, bytes uint64) {
+	if p.sc == nil && msgs > 0 {
+		p.traffic.msgsSent.Add(msgs)
+		p.traffic.bytesSent.Add(bytes)
 	}
-	p.traffic.msgsSent.Add(msgs)
-	p.traffic.bytesSent.Add(bytes)
-	return nil
 }
 
 // maxBatchBytes is about the most a writer gathers before it flushes.

@@ -23,6 +23,8 @@ type Queue struct {
 	head, n  int
 	limit    int
 	closed   bool
+	sealed   bool          // Seal was called: nothing more is queued
+	puts     uint64        // messages ever queued
 	getters  int           // goroutines waiting (or about to) for a message
 	size     atomic.Int32  // n, for looks without the lock
 	waiters  atomic.Int32  // getters, likewise
@@ -31,6 +33,11 @@ type Queue struct {
 	notEmpty chan struct{} // a token: "maybe not empty"
 	notFull  chan struct{} // a token: "maybe not full"
 	done     chan struct{} // closed by Close
+
+	// stop, when set (before the queue is used), makes Put give up with
+	// ErrStopped once it closes: a pipe's send queue has its socket's
+	// (see Socket.Shutdown).
+	stop <-chan struct{}
 }
 
 // NewQueue returns a queue that holds at most limit messages (at least 1).
@@ -93,11 +100,12 @@ func (q *Queue) TryPut(m *sp.Message) bool {
 // putLocked queues m if it can, and reports whether it did and whether a
 // getter was waiting (and is now woken); under mu.
 func (q *Queue) putLocked(m *sp.Message) (ok, woke bool) {
-	if q.closed || q.n >= q.limit {
+	if q.closed || q.sealed || q.n >= q.limit {
 		return false, false
 	}
 	q.ring[(q.head+q.n)&(len(q.ring)-1)] = m
 	q.n++
+	q.puts++
 	q.size.Store(int32(q.n))
 	if q.getters > 0 {
 		signal(q.notEmpty)
@@ -110,7 +118,8 @@ func (q *Queue) putLocked(m *sp.Message) (ok, woke bool) {
 }
 
 // Put queues m, waiting for room. On error the caller still owns m. It
-// returns sp.ErrClosed when the queue or cancel closes.
+// returns sp.ErrClosed when the queue or cancel closes, ErrStopped when the
+// queue is sealed or its stop channel closes.
 func (q *Queue) Put(ctx context.Context, m *sp.Message, dl *Deadline, cancel <-chan struct{}) error {
 	q.mu.Lock()
 	for {
@@ -122,11 +131,17 @@ func (q *Queue) Put(ctx context.Context, m *sp.Message, dl *Deadline, cancel <-c
 			q.mu.Unlock()
 			return sp.ErrClosed
 		}
+		if q.sealed {
+			q.mu.Unlock()
+			return ErrStopped
+		}
 		q.putters++
 		q.mu.Unlock()
 		var err error
 		select {
 		case <-q.notFull:
+		case <-q.stop:
+			err = ErrStopped
 		case <-q.done:
 			err = sp.ErrClosed
 		case <-cancel:
@@ -148,8 +163,9 @@ func (q *Queue) Put(ctx context.Context, m *sp.Message, dl *Deadline, cancel <-c
 // PutBatch queues every message of ms in order, taking the lock once for as
 // many as fit and waiting for room for the rest. It reports whether it woke
 // a goroutine waiting for a message. On error (sp.ErrClosed when the queue
-// or cancel closes) it frees the messages it did not queue.
-func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, err error) {
+// or cancel closes) it frees the messages it did not queue, and says how
+// many.
+func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, freed int, err error) {
 	q.mu.Lock()
 	for {
 		for len(ms) > 0 {
@@ -164,9 +180,9 @@ func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, e
 			q.mu.Unlock()
 			if len(ms) > 0 {
 				freeAll(ms)
-				return woke, sp.ErrClosed
+				return woke, len(ms), sp.ErrClosed
 			}
-			return woke, nil
+			return woke, 0, nil
 		}
 		q.putters++
 		q.mu.Unlock()
@@ -183,7 +199,7 @@ func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, e
 		if closed {
 			q.mu.Unlock()
 			freeAll(ms)
-			return woke, sp.ErrClosed
+			return woke, len(ms), sp.ErrClosed
 		}
 	}
 }
@@ -352,6 +368,22 @@ func (q *Queue) Wait(cancel <-chan struct{}) bool {
 	}
 	q.mu.Unlock()
 	return ok
+}
+
+// Seal makes the queue refuse every message from now on (TryPut reports
+// false, Put fails with ErrStopped); what it holds stays for the getters.
+func (q *Queue) Seal() {
+	q.mu.Lock()
+	q.sealed = true
+	q.mu.Unlock()
+	signal(q.notFull) // a waiting Put sees it
+}
+
+// Puts returns how many messages were ever queued.
+func (q *Queue) Puts() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.puts
 }
 
 // Close closes the queue, frees the messages in it and wakes every waiter.

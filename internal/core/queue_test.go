@@ -56,7 +56,7 @@ func TestQueueManyPuttersAndGetters(t *testing.T) {
 					for i := 0; i < each; {
 						if p%2 == 0 && i+3 <= each { // batches of three
 							batch := []*sp.Message{numbered(p*each + i), numbered(p*each + i + 1), numbered(p*each + i + 2)}
-							if _, err := q.PutBatch(batch, nil); err != nil {
+							if _, _, err := q.PutBatch(batch, nil); err != nil {
 								panic(err)
 							}
 							i += 3
@@ -179,7 +179,7 @@ func putWait(q *Queue, ctx context.Context, cancel chan struct{}) error {
 }
 
 func batchWait(q *Queue, _ context.Context, cancel chan struct{}) error {
-	_, err := q.PutBatch([]*sp.Message{numbered(1), numbered(2)}, cancel)
+	_, _, err := q.PutBatch([]*sp.Message{numbered(1), numbered(2)}, cancel)
 	return err
 }
 
@@ -251,7 +251,7 @@ func TestQueueWakesEveryWaiter(t *testing.T) {
 		for i := range batch {
 			batch[i] = numbered(i)
 		}
-		_, err := q.PutBatch(batch, nil)
+		_, _, err := q.PutBatch(batch, nil)
 		require.NoError(t, err)
 		for i := range n {
 			select {
@@ -276,7 +276,7 @@ func putWait2(q *Queue, i int) error {
 func TestQueuePutBatchReportsWake(t *testing.T) {
 	q := NewQueue(8)
 	defer q.Close()
-	woke, err := q.PutBatch([]*sp.Message{numbered(0)}, nil)
+	woke, _, err := q.PutBatch([]*sp.Message{numbered(0)}, nil)
 	require.NoError(t, err)
 	require.False(t, woke, "got woke true with nobody waiting, want false")
 	q.TryGet().Free()
@@ -293,7 +293,7 @@ func TestQueuePutBatchReportsWake(t *testing.T) {
 		defer q.mu.Unlock()
 		return q.getters == 1
 	})
-	woke, err = q.PutBatch([]*sp.Message{numbered(1)}, nil)
+	woke, _, err = q.PutBatch([]*sp.Message{numbered(1)}, nil)
 	require.NoError(t, err)
 	require.True(t, woke, "got woke false with a getter waiting, want true")
 	(<-got).Free()

@@ -276,9 +276,26 @@ func (r *readRole) release() {
 }
 
 // stirred is called by the role watcher when the peer ended the connection
-// of an idle role: the reader goroutine reads what is left, and the end. (A
-// receiver reading meanwhile reads the end itself.)
-func (r *readRole) stirred() { r.release() }
+// of a role receivers hold: the reader goroutine reads what is left, and
+// the end. A receiver reading meanwhile gives the role back when it is done
+// (withBack): it may return what was already buffered without reading the
+// end, and the watcher tells only once.
+func (r *readRole) stirred() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for r.state == roleReceivers {
+		if r.with.CompareAndSwap(withIdle, withNone) {
+			r.giveBack()
+			return
+		}
+		if r.with.CompareAndSwap(withBusy, withBack) {
+			return
+		}
+		if w := r.with.Load(); w != withIdle && w != withBusy {
+			return // asked already
+		}
+	}
+}
 
 // yield is called by the reader goroutine when its read was interrupted: if
 // a receiver asked for the role, it hands the role over and waits for it to

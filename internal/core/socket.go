@@ -97,6 +97,13 @@ type Socket struct {
 	counterSet
 
 	npipes atomic.Int32 // len(pipes), for ExplainTimeout
+	// The send gate and the drain (see shutdown.go).
+	stopping atomic.Bool   // Shutdown has begun: no new sends
+	stopped  chan struct{} // closed when stopping is set
+	stopOnce sync.Once
+	flushed  Notifier      // a pipe's writer went idle, or a pipe closed, while stopping
+	joined   Notifier      // a pipe joined (see WaitPeers)
+	done     chan struct{} // closed once Close has waited for every goroutine
 
 	mu        sync.Mutex
 	closed    bool
@@ -113,6 +120,8 @@ func NewSocket(proto Protocol) *Socket {
 		info:      proto.Info(),
 		opts:      newOptions(),
 		closing:   make(chan struct{}),
+		stopped:   make(chan struct{}),
+		done:      make(chan struct{}),
 		roleIdle:  make(chan struct{}, 1),
 		pipes:     make(map[uint32]*Pipe),
 		endpoints: make(map[endpoint]struct{}),
@@ -182,8 +191,11 @@ func (s *Socket) SendMsg(ctx context.Context, m *sp.Message) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	err := s.proto.SendMsg(ctx, m, time.Duration(s.sendTimeout.Load()))
-	if err != nil {
+	if err := s.CheckSend(); err != nil {
+		m.Free()
+		return err
+	}
+	if err := s.proto.SendMsg(ctx, m, time.Duration(s.sendTimeout.Load())); err != nil {
 		return s.ExplainTimeout("send", err)
 	}
 	return nil
@@ -255,6 +267,7 @@ func (s *Socket) Close() error {
 	s.proto.Close()
 	s.RecvQ.Close()
 	s.wg.Wait()
+	close(s.done)
 	return nil
 }
 
@@ -301,6 +314,7 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	s.pipes[p.id] = p
 	s.npipes.Store(int32(len(s.pipes)))
 	s.updateSolo()
+	s.joined.Broadcast()
 	if p.eager != nil {
 		s.wg.Add(1) // the reader: an eager pipe has no writer
 	} else {

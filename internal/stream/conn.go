@@ -33,7 +33,7 @@ type Conn struct {
 func New(c net.Conn, proto uint16, ipc bool) *Conn {
 	conn := &Conn{c: c, ipc: ipc, proto: proto}
 	conn.r.init(c)
-	conn.w.init(c, conn.r.raw)
+	conn.w.init(c, conn.r.raw, ipc)
 	return conn
 }
 
@@ -70,6 +70,22 @@ func (c *Conn) PeerProtocol() uint16 { return c.peer }
 
 // Send implements sp.TransportConn.
 func (c *Conn) Send(m *sp.Message) error { return c.w.send(m, c.ipc) }
+
+// SentCounts returns the messages, and their bytes (header and body), whose
+// frames were written out whole to the connection: a write that a close cut
+// short counts the frames it carried whole. The engine counts a stream
+// pipe's sent traffic with it.
+func (c *Conn) SentCounts() (msgs, bytes uint64) { return c.w.sentCounts() }
+
+// CloseWrite shuts the connection for writing (a FIN over tcp and ipc, a
+// close_notify alert over tls) while it still receives: the peer reads what
+// was sent, then the end. Call it after the last Flush.
+func (c *Conn) CloseWrite() error {
+	if cw, ok := c.c.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return fmt.Errorf("%w: %T cannot be shut for writing", sp.ErrNotSupported, c.c)
+}
 
 // Flush implements sp.TransportConn: it writes out what Send and SendNow
 // buffered and gives the write buffer back to the pool.

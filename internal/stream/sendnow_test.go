@@ -244,6 +244,13 @@ func TestSendNowShortWrite(t *testing.T) {
 					}
 					require.NoError(t, <-errc)
 					require.True(t, c.w.buf == nil, "got the write buffer held after Flush, want it given back")
+					sent, bytes := c.SentCounts()
+					wantBytes := 0
+					for _, p := range want {
+						wantBytes += len(p)
+					}
+					require.Equalf(t, uint64(len(want)), sent, "SentCounts: got %d messages, want %d", sent, len(want))
+					require.Equalf(t, uint64(wantBytes), bytes, "SentCounts: got %d bytes, want %d", bytes, wantBytes)
 
 					// The socket is empty again: SendNow writes at once.
 					again := numbered(len(want), 100)

@@ -23,4 +23,8 @@
 //	s.Dial("tcp://10.0.0.2:5570")
 //	s.Send(ctx, []byte("hello, everyone"))
 //	b, err := s.Recv(ctx) // from any member
+//
+// Shutdown: each message Send accepted is written out to the peers
+// whose queues had room for it, if they stay connected; those it was dropped
+// for stay without it. The socket goes on receiving until the close.
 package bus

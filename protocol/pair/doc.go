@@ -5,4 +5,8 @@
 // sp.SendTimeout passes.
 //
 // Protocol id 0x10 (pair); peer pair, 0x10. No SP header on the wire.
+//
+// Shutdown: every message Send accepted reaches the peer, if it stays
+// connected. The socket goes on receiving until the close; what it received
+// and nobody took with Recv is discarded then.
 package pair

@@ -47,4 +47,9 @@
 //		m.Body = append(m.Body, " (echoed)"...)
 //		s.SendMsg(ctx, m) // back to the peer it came from
 //	}
+//
+// Shutdown: every message Send accepted reaches its peer (the oldest,
+// or in poly mode the one addressed), if it stays connected. The socket goes
+// on receiving until the close; what it received and nobody took with Recv is
+// discarded then.
 package pair1

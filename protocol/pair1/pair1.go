@@ -208,7 +208,7 @@ func (x *pair1) sendOldest(ctx context.Context, m *sp.Message, timeout time.Dura
 			if err == nil {
 				return nil
 			}
-			if !errors.Is(err, sp.ErrClosed) {
+			if !errors.Is(err, sp.ErrClosed) || err == core.ErrStopped {
 				m.Free()
 				return err
 			}
@@ -222,6 +222,9 @@ func (x *pair1) sendOldest(ctx context.Context, m *sp.Message, timeout time.Dura
 		case <-dl.C():
 			m.Free()
 			return sp.ErrTimeout
+		case <-x.s.Stopped():
+			m.Free()
+			return core.ErrStopped
 		case <-x.s.Closing():
 			m.Free()
 			return sp.ErrClosed

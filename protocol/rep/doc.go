@@ -33,4 +33,10 @@
 // A reply to a requester that has gone is dropped without error: the
 // requester resends its request elsewhere. Requests beyond the receive
 // queue (sp.RecvQueueLen) push back on their senders.
+//
+// Shutdown: every reply Send accepted is written out to its requester, if
+// it stays connected. Requests received and not yet answered are lost
+// (their requesters send them again elsewhere, after their resend time).
+// To stop a server without losing answers, cancel Serve's ctx, wait for
+// Serve to return (its handlers' replies are sent), then call Shutdown.
 package rep

@@ -28,6 +28,10 @@ func (c *reqCtx) SendMsg(ctx context.Context, m *sp.Message) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if err := c.r.s.CheckSend(); err != nil {
+		m.Free()
+		return err
+	}
 	return c.r.s.ExplainTimeout("send", c.send(ctx, m, c.tmo.Send()))
 }
 

@@ -38,4 +38,8 @@
 //	defer s.Close()
 //	if err := s.Dial("tcp://127.0.0.1:5555"); err != nil { ... }
 //	reply, err := req.Request(ctx, s, []byte("ping"))
+//
+// Shutdown: the requests Send accepted are written out to the rep peers,
+// and none is resent. Replies not yet received are lost, as the socket closes:
+// Recv the replies you want before calling Shutdown.
 package req

@@ -30,6 +30,9 @@ func Request(ctx context.Context, s sp.Socket, body []byte) ([]byte, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if err := r.s.CheckSend(); err != nil { // Shutdown has begun
+		return nil, err
+	}
 	c, err := r.take()
 	if err != nil {
 		return nil, err

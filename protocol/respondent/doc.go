@@ -44,4 +44,8 @@
 //	err = respondent.Serve(ctx, s, func(ctx context.Context, q []byte) ([]byte, error) {
 //		return answer(q), nil
 //	})
+//
+// Shutdown: every answer Send accepted is written out to its
+// surveyor, if it stays connected. Surveys received and not yet answered are
+// lost: stop Serve first (cancel its ctx and wait for it), then Shutdown.
 package respondent

@@ -37,4 +37,8 @@
 //	leaf, _ := star.NewSocket()
 //	leaf.Dial("tcp://hub:5580")
 //	leaf.Send(ctx, []byte("hello")) // the hub and every other leaf get it
+//
+// Shutdown: each message Send accepted is written out to the peers
+// whose queues had room for it, if they stay connected. Once Shutdown begins
+// the socket forwards nothing more; it goes on receiving until the close.
 package star

@@ -19,4 +19,16 @@
 //	if err := sub.Subscribe(s, "weather."); err != nil { ... }
 //	if err := s.Dial("tcp://127.0.0.1:5556"); err != nil { ... }
 //	b, err := s.Recv(ctx)
+//
+// The slow joiner: a publisher sends nothing to a subscriber whose pipe
+// has not joined yet. A subscription is local to the sub socket in SP (the
+// publisher never learns the topics), so the pipe being up is all that
+// matters: the publisher waits for its subscribers with WaitPeers before it
+// publishes (see package pub), or the subscriber calls WaitPeers(ctx, 1)
+// before it tells the publisher to go. Subscribe before the messages arrive:
+// what comes before is filtered out.
+//
+// Shutdown: a sub socket sends nothing; Shutdown ends its connections for
+// writing and waits for its publishers to close theirs, receiving meanwhile.
+// Messages left in its receive queues are discarded by the close.
 package sub

@@ -28,6 +28,10 @@ func (c *survCtx) SendMsg(ctx context.Context, m *sp.Message) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if err := c.r.s.CheckSend(); err != nil {
+		m.Free()
+		return err
+	}
 	return c.send(ctx, m)
 }
 

@@ -47,4 +47,8 @@
 //		if err != nil { ... } // not the survey's end: the loop just ends then
 //		...
 //	}
+//
+// Shutdown: the surveys Send accepted are written out to the
+// respondents. Answers not yet received are lost, as the socket closes: Recv
+// them first.
 package surveyor

@@ -39,6 +39,10 @@ func Survey(ctx context.Context, s sp.Socket, body []byte) iter.Seq2[[]byte, err
 		if ctx == nil {
 			ctx = context.Background()
 		}
+		if err := r.s.CheckSend(); err != nil { // Shutdown has begun
+			yield(nil, err)
+			return
+		}
 		c, err := r.take()
 		if err != nil {
 			yield(nil, err)

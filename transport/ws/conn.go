@@ -141,6 +141,17 @@ func (c *conn) Close() error {
 	return c.ws.Close()
 }
 
+// closeWriteGrace bounds how long CloseWrite waits to send its close frame.
+const closeWriteGrace = time.Second
+
+// CloseWrite sends a close frame and goes on receiving: the peer reads what
+// was sent, then the close, and closes in turn (the engine's Shutdown waits
+// for that). No message may be sent after it.
+func (c *conn) CloseWrite() error {
+	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+	return c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWriteGrace))
+}
+
 // OptionValue implements sp.OptionGetter, for Pipe.OptionValue: Request on a
 // listener's pipe, Response on a dialer's.
 func (c *conn) OptionValue(name string) (any, error) {
