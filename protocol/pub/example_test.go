@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/spgo/sp"
 	"github.com/spgo/sp/protocol/pub"
 	"github.com/spgo/sp/protocol/sub"
 )
@@ -19,15 +18,6 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer publisher.Close()
-	// A publisher drops what it sends while nobody subscribes, so the
-	// example waits for its subscriber to join.
-	joined := make(chan struct{}, 1)
-	publisher.SetPipeHook(func(ev sp.PipeEvent, _ sp.Pipe) bool {
-		if ev == sp.PipeAdded {
-			joined <- struct{}{}
-		}
-		return true
-	})
 	if _, err := publisher.Listen("inproc://example-pubsub"); err != nil {
 		log.Fatal(err)
 	}
@@ -37,13 +27,17 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer subscriber.Close()
-	if err := sp.SetOption(subscriber, sub.SubscribeOption, []byte("weather.")); err != nil {
+	if err := sub.Subscribe(subscriber, "weather."); err != nil {
 		log.Fatal(err)
 	}
 	if err := subscriber.Dial("inproc://example-pubsub"); err != nil {
 		log.Fatal(err)
 	}
-	<-joined
+	// A publisher drops what it sends while nobody subscribes (the slow
+	// joiner): wait for the subscriber to join first.
+	if err := publisher.WaitPeers(ctx, 1); err != nil {
+		log.Fatal(err)
+	}
 
 	for _, m := range []string{"weather.paris 21C", "sports.tennis 6-4", "weather.oslo 3C"} {
 		if err := publisher.Send(ctx, []byte(m)); err != nil {
