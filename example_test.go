@@ -10,8 +10,8 @@ import (
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/protocol/pub"
-	"github.com/spgo/sp/protocol/push"
 	"github.com/spgo/sp/protocol/pull"
+	"github.com/spgo/sp/protocol/push"
 	"github.com/spgo/sp/protocol/rep"
 	"github.com/spgo/sp/protocol/req"
 	"github.com/spgo/sp/protocol/sub"
