@@ -30,9 +30,11 @@ import (
 // spcat reproduces, so that scripts that check it keep working.
 const version = "1.5.2"
 
-// drainTime is how long nngcat waits after its last send before it exits,
-// to let queued messages leave.
-const drainTime = 200 * time.Millisecond
+// drainLimit bounds the Shutdown after the last send. nngcat sleeps 200 ms
+// there, to let queued messages leave, and loses what has not; spcat
+// writes out everything it sent, and waits for its peers to read it, for
+// at most this long.
+const drainLimit = 2 * time.Second
 
 var constructors = map[optID]func() (sp.Socket, error){
 	optReq0: req.NewSocket, optRep0: rep.NewSocket, optPub0: pub.NewSocket,
@@ -273,7 +275,7 @@ func (c *cat) sendLoop() error {
 		}
 		c.sleepRest(start)
 	}
-	time.Sleep(drainTime)
+	c.drain()
 	return nil
 }
 
@@ -310,7 +312,7 @@ func (c *cat) replyLoop() error {
 			break
 		}
 	}
-	time.Sleep(drainTime)
+	c.drain()
 	return nil
 }
 
@@ -353,4 +355,11 @@ func (c *cat) printStats() {
 	if err == nil {
 		_, _ = fmt.Fprintf(c.errOut, "%s\n", b)
 	}
+}
+
+// drain writes out what was sent and closes the socket: see drainLimit.
+func (c *cat) drain() {
+	ctx, cancel := context.WithTimeout(context.Background(), drainLimit)
+	defer cancel()
+	_ = c.s.Shutdown(ctx) // what the peers did not take in time is lost, as in nngcat
 }
