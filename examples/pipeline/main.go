@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -52,29 +51,19 @@ func run(w io.Writer) error {
 		return err
 	}
 
-	// The ventilator hands out tasks on tcp. Its hook tells when a worker
-	// has joined: we start each worker once the one before has, so that
-	// the round-robin order is the workers' order.
+	// The ventilator hands out tasks on tcp. We start each worker once the
+	// one before has joined (WaitPeers), so that the round-robin order is
+	// the workers' order.
 	vent, err := push.NewSocket()
 	if err != nil {
 		return err
 	}
 	defer vent.Close()
-	joined := make(chan struct{}, workers)
-	vent.SetPipeHook(func(ev sp.PipeEvent, _ sp.Pipe) bool {
-		if ev == sp.PipeAdded {
-			joined <- struct{}{}
-		}
-		return true
-	})
-	l, err := vent.NewListener("tcp://127.0.0.1:0")
+	l, err := vent.Listen("tcp://127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	if err := l.Listen(); err != nil {
-		return err
-	}
-	ventURL := fmt.Sprintf("tcp://127.0.0.1:%d", l.Addr().(*net.TCPAddr).Port)
+	ventURL := l.URL() // with the port the system chose
 
 	var wg sync.WaitGroup
 	defer wg.Wait() // runs last: the workers end when their sockets close
@@ -95,10 +84,8 @@ func run(w io.Writer) error {
 		if err := in.Dial(ventURL, sp.WithDialSync()); err != nil {
 			return err
 		}
-		select { // the ventilator knows this worker
-		case <-joined:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := vent.WaitPeers(ctx, id+1); err != nil { // the ventilator knows this worker
+			return err
 		}
 		wg.Add(1)
 		go func() { // a worker: square each number it is given

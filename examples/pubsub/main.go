@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"time"
 
@@ -38,23 +37,11 @@ func run(w io.Writer) error {
 		return err
 	}
 	defer p.Close()
-	// A publisher sends only to the subscribers connected when it sends:
-	// count them as they join, and start once all are there.
-	joined := make(chan struct{}, len(topics))
-	p.SetPipeHook(func(ev sp.PipeEvent, _ sp.Pipe) bool {
-		if ev == sp.PipeAdded {
-			joined <- struct{}{}
-		}
-		return true
-	})
-	l, err := p.NewListener("tcp://127.0.0.1:0")
+	l, err := p.Listen("tcp://127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	if err := l.Listen(); err != nil {
-		return err
-	}
-	url := fmt.Sprintf("tcp://127.0.0.1:%d", l.Addr().(*net.TCPAddr).Port)
+	url := l.URL() // with the port the system chose
 
 	subs := make([]sp.Socket, len(topics))
 	for i, topic := range topics {
@@ -64,20 +51,18 @@ func run(w io.Writer) error {
 		}
 		defer s.Close()
 		// A new subscriber has no topic and receives nothing.
-		if err := sp.SetOption(s, sub.SubscribeOption, []byte(topic)); err != nil {
+		if err := sub.Subscribe(s, topic); err != nil {
 			return err
 		}
-		if err := s.Dial(url, sp.WithDialSync()); err != nil {
+		if err := s.Dial(url); err != nil { // connects in the background
 			return err
 		}
 		subs[i] = s
 	}
-	for range topics {
-		select {
-		case <-joined:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	// A publisher sends only to the subscribers connected when it sends
+	// (the slow joiner): start once all are there.
+	if err := p.WaitPeers(ctx, len(topics)); err != nil {
+		return err
 	}
 
 	// Send never blocks: a subscriber that cannot keep up loses messages,
