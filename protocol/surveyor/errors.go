@@ -1,7 +1,7 @@
 package surveyor
 
 import (
-	"errors"
+	"context"
 	"fmt"
 
 	"github.com/spgo/sp"
@@ -19,9 +19,10 @@ type surveyEnded struct{}
 
 func (surveyEnded) Error() string { return "sp: the survey has ended" }
 
-// Is lets ErrSurveyEnded match sp.ErrTimeout and what it matches.
+// Is lets ErrSurveyEnded match sp.ErrTimeout, and context.DeadlineExceeded
+// as sp.ErrTimeout does.
 func (surveyEnded) Is(target error) bool {
-	return target == sp.ErrTimeout || errors.Is(sp.ErrTimeout, target)
+	return target == sp.ErrTimeout || target == context.DeadlineExceeded
 }
 
 // Timeout reports true: the end of a survey is a timeout.
