@@ -251,7 +251,11 @@ func (p *Pipe) TrySend(m *sp.Message) bool {
 			return false
 		}
 		taken, _, err := p.now.SendNow(m) // it counts for itself
-		if taken && err != nil {
+		if taken && err != nil && !errors.Is(err, sp.ErrClosed) {
+			// The connection broke. (One the peer ended is left to
+			// the reader, which reads what the peer sent before it
+			// ended, then the end, and closes the pipe: closing it
+			// here would drop that.)
 			p.closeWith(err)
 		}
 		return taken
