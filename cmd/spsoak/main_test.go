@@ -21,8 +21,12 @@ var (
 
 func TestSoakShort(t *testing.T) {
 	var out bytes.Buffer
-	// a short run is noisy: allow more growth than the default 10%
-	code := run([]string{"-duration", "3s", "-interval", "1s", "-max-growth", "50"}, &out)
+	// A short run is noisy: allow more growth than the default 10%. Its
+	// first sample comes before the heap has settled: under a full -race
+	// test run it once went 2.1 -> 3.2 MiB (+53%), while 90 s of the same
+	// traffic stayed flat (3.1 -> 2.9 MiB). Leaks are the long soak's to
+	// find; this run checks that every pattern moves and nothing errs.
+	code := run([]string{"-duration", "3s", "-interval", "1s", "-max-growth", "100"}, &out)
 	t.Log("\n" + out.String())
 	require.Equal(t, 0, code)
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
