@@ -11,15 +11,25 @@
 //	if err != nil { ... }
 //	defer s.Close()
 //	if err := s.Dial("tcp://127.0.0.1:5555"); err != nil { ... }
-//	if err := s.Send(ctx, []byte("ping")); err != nil { ... }
-//	reply, err := s.Recv(ctx)
+//	reply, err := req.Request(ctx, s, []byte("ping"))
 //
 // Transports are chosen by URL scheme: inproc://name, ipc:///path (also
 // unix:// and, on Linux, abstract://name), tcp://host:port,
 // tls+tcp://host:port, ws://host:port/path, wss:// and
-// zt://node.network:port (ZeroTier). They need no import. Dial returns at once and keeps reconnecting in the background;
-// WithDialSync makes the first attempt happen before Dial returns, and
-// DialContext does the same bounded by a context.
+// zt://node.network:port (ZeroTier). They need no import. Dial returns at
+// once and keeps reconnecting in the background; WithDialSync makes the
+// first attempt happen before Dial returns, and DialContext does the same
+// bounded by a context. Listen returns the Listener, whose URL and Addr
+// tell the port the system chose for port 0.
+//
+// Services: rep.Serve and respondent.Serve answer requests (surveys) many
+// at once, each to the one who asked; req.Request and surveyor.Survey may be
+// called from any number of goroutines on one socket, each getting its own
+// reply (answers). A bare req, rep, surveyor or respondent socket runs one
+// exchange at a time, and refuses an overlapping call with ErrBadState
+// rather than hand one goroutine another's reply. WaitPeers waits until a
+// socket has its peers (a publisher, its subscribers); Shutdown writes out
+// what Send accepted before it closes, where Close drops it.
 //
 // Every blocking call takes a context.Context and also honors the socket's
 // SendTimeout and RecvTimeout; a passed deadline reads as ErrTimeout. Close
