@@ -297,10 +297,13 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c.sending = false
 	if c.id != id {
-		return nil // replied to or replaced already
+		if c.id == 0 {
+			c.sending = false // replied to (or canceled) already
+		}
+		return nil // or replaced, by a Send that is sending now
 	}
+	c.sending = false
 	if err != nil {
 		c.finish()
 		return err
