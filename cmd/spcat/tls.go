@@ -13,12 +13,14 @@ import (
 //   - --cert FILE (PEM) is the endpoint's own certificate; its key is
 //     --key FILE, or the same file when --key is not given.
 //   - --cacert FILE is the CA chain the peer is checked against: a dialer
-//     verifies the server with it, a listener requires client certificates
-//     signed by it.
-//   - --insecure skips verification of the peer (and client certificates are
-//     not asked for).
+//     verifies the server with it. A listener only keeps it: as nng's (its
+//     server side's default authentication mode is none, and nngcat has no
+//     flag to change it), it never asks for a client certificate.
+//   - --insecure skips verification of the server.
 //
-// A dialer with none of these verifies the server against the system's roots.
+// A dialer with none of these verifies the server against the system's
+// roots. A listener needs --cert: without it, Listen fails at once (nngcat
+// listens, and every handshake then fails).
 func (cfg *config) tlsConfig(listen bool) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.cert != nil {
@@ -40,15 +42,13 @@ func (cfg *config) tlsConfig(listen bool) (*tls.Config, error) {
 			return nil, fmt.Errorf("Cannot load CA certificate: no PEM certificate found")
 		}
 		if listen {
-			tc.ClientCAs = pool
-			tc.ClientAuth = tls.RequireAndVerifyClientCert
+			tc.ClientCAs = pool // kept, not used: no client certificate is asked for
 		} else {
 			tc.RootCAs = pool
 		}
 	}
 	if cfg.insecure {
 		tc.InsecureSkipVerify = true
-		tc.ClientAuth = tls.NoClientCert
 	}
 	return tc, nil
 }
