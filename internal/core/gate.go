@@ -20,8 +20,8 @@ var ErrStopped = fmt.Errorf("%w: the socket is shutting down", sp.ErrClosed)
 // drains them, so the message is either queued before the seal, and
 // written out, or refused after it: the send then fails with ErrStopped (a
 // sender waiting for room gives up when Shutdown begins), except that pub,
-// bus and star, which never wait, drop it for that peer as for a full
-// queue. Over inproc the connection takes it, and delivers it.
+// bus, star and surveyor, which never wait, drop it for that peer as for a
+// full queue. Over inproc the connection takes it, and delivers it.
 func (s *Socket) CheckSend() error {
 	if s.stopping.Load() {
 		return ErrStopped

@@ -79,6 +79,28 @@ func (r *RawPeer) Recv(t *testing.T) []byte {
 	return b
 }
 
+// RecvUntilEOF reads frames until the other side ends its sending half (or
+// closes), and returns their payloads; it fails on a partial frame, or if
+// the end has not come within Timeout.
+func (r *RawPeer) RecvUntilEOF(t *testing.T) [][]byte {
+	t.Helper()
+	var got [][]byte
+	prefix := make([]byte, wire.FrameHeaderSize(r.ipc))
+	for {
+		_, err := io.ReadFull(r.C, prefix)
+		if err == io.EOF {
+			return got
+		}
+		require.NoError(t, err, "after %d frames", len(got))
+		n := binary.BigEndian.Uint64(prefix[len(prefix)-8:])
+		require.Less(t, n, uint64(1<<20), "frame length")
+		b := make([]byte, n)
+		_, err = io.ReadFull(r.C, b)
+		require.NoError(t, err, "frame %d", len(got))
+		got = append(got, b)
+	}
+}
+
 // WaitClosed reads until the other side closes the connection, failing if
 // it is still open after Timeout.
 func (r *RawPeer) WaitClosed(t *testing.T) {
