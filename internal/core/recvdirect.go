@@ -41,46 +41,6 @@ import (
 // it, so that a pool of receivers does not pass it to and fro.
 const contendedCalls = 1024
 
-// waitRecver is implemented by connections that can receive without
-// waiting (inproc). RecvOrWait returns the next message, or, when there is
-// none yet, a channel to wait on, which gives either a token (nil: look
-// again, by calling RecvOrWait) or a message handed over, which Handed
-// then returns as Recv would; errors are those of Recv. A receiver holding
-// a read role waits in recvDirect's own frame so, rather than deeper in
-// the connection's Recv: after the scheduler's calls the processor
-// predicts none of the returns a goroutine makes on its way out of a wait,
-// and each costs.
-type waitRecver interface {
-	RecvOrWait(max int) (*sp.Message, <-chan *sp.Message, error)
-	Handed(m *sp.Message, max int) (*sp.Message, error)
-}
-
-// resumable is implemented by connections whose Recv a read deadline
-// interrupts without loss (a frame cut short is resumed by the next Recv):
-// tcp, ipc and inproc. A receiver can hold the read role of such a
-// connection if something tells it that the peer ended the connection while
-// nobody reads: the connection's own NotifyEnd (endNotifier: inproc) or the
-// role watcher, for one with a descriptor (syscallConn: tcp and ipc, on
-// Linux).
-type resumable interface {
-	SetReadDeadline(time.Time) error
-	Resumable() bool
-}
-
-// endNotifier is implemented by connections that call a function when they
-// end (see rolewatch.go).
-type endNotifier interface {
-	// NotifyEnd arranges for f to be called once when the connection
-	// ends, from the goroutine that closes it; nil removes it. It reports
-	// false, registering nothing, if the connection has already ended.
-	NotifyEnd(f func()) bool
-}
-
-// syscallConn is implemented by connections with a descriptor.
-type syscallConn interface {
-	SyscallConn() (syscall.RawConn, error)
-}
-
 // Where a pipe's read role is.
 const (
 	roleReader    = iota // the reader goroutine reads
@@ -103,9 +63,9 @@ const (
 // to its socket's receivers.
 type readRole struct {
 	p       *Pipe
-	conn    resumable
-	wr      waitRecver      // conn, if it can receive without waiting
-	ends    endNotifier     // conn, if it tells when it ends; else:
+	conn    sp.ResumableConn
+	wr      sp.WaitRecver   // conn, if it can receive without waiting
+	ends    sp.EndNotifier  // conn, if it tells when it ends; else:
 	raw     syscall.RawConn // conn's descriptor, for the role watcher
 	watchID int32           // in the role watcher's set; 0: not there
 	told    bool            // ends will call stirred
@@ -144,19 +104,20 @@ var past = time.Unix(1, 0)
 
 // newReadRole returns the read role of p, whose connection is conn, or nil
 // if nothing could tell receivers holding it that the peer left.
-func newReadRole(p *Pipe, conn resumable) *readRole {
+func newReadRole(p *Pipe, res sp.ResumableConn) *readRole {
+	conn := p.conn
 	r := &readRole{
 		p:        p,
-		conn:     conn,
+		conn:     res,
 		given:    make(chan struct{}, 1),
 		returned: make(chan struct{}, 1),
 	}
-	r.wr, _ = conn.(waitRecver)
-	if ends, ok := conn.(endNotifier); ok {
+	r.wr, _ = sp.ConnAs[sp.WaitRecver](conn)
+	if ends, ok := sp.ConnAs[sp.EndNotifier](conn); ok {
 		r.ends = ends
 		return r
 	}
-	sc, ok := conn.(syscallConn)
+	sc, ok := sp.ConnAs[syscall.Conn](conn)
 	if !ok || !canWatch {
 		return nil
 	}
@@ -461,7 +422,10 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 			}
 			m, err = p.conn.Recv(p.maxSize)
 		} else {
-			// Wait here, not in the connection: see waitRecver.
+			// Wait here, not deeper in the connection's Recv: after
+			// the scheduler's calls the processor predicts none of the
+			// returns a goroutine makes on its way out of a wait, and
+			// each costs (sp.WaitRecver).
 			for {
 				var wait <-chan *sp.Message
 				if m, wait, err = r.wr.RecvOrWait(p.maxSize); wait == nil {
