@@ -78,7 +78,7 @@ func (p *sub) OpenContext() (sp.Context, error) {
 		return nil, sp.ErrClosed
 	}
 	p.ctxs[c] = struct{}{}
-	return c, nil
+	return core.NewContext(p.s, c), nil
 }
 
 func (p *sub) AddPipe(*core.Pipe) error { return nil }
