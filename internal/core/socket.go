@@ -1,6 +1,3 @@
-// Package core is the socket engine: the set of pipes, dialers that
-// reconnect, listeners, options and the socket's lifecycle. Protocols plug
-// into it through the Protocol interface; transports through sp.Transport.
 package core
 
 import (
