@@ -59,9 +59,11 @@ type TransportListener interface {
 
 // TransportConn is one connection. A connection with properties to show
 // (the peer's credentials or certificates, say) also implements
-// OptionGetter; Pipe.OptionValue asks it. The engine calls Handshake once, then
-// Recv from one goroutine and Send and Flush from another; Close may be
-// called at any time from any goroutine and unblocks the others.
+// OptionGetter; Pipe.OptionValue asks it. The engine calls Handshake once;
+// then Recv from one goroutine at a time (the pipe's reader, or a receiver
+// holding the read role of a ResumableConn), and Send and Flush (or a
+// DirectSender's SendNow) from one goroutine at a time, never Recv's; Close
+// may be called at any time from any goroutine and unblocks the others.
 //
 // A connection may have optional capabilities that make the engine faster
 // or Shutdown exact (BufferedConn, DirectSender, HalfCloser, SentCounter,

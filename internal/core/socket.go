@@ -23,9 +23,10 @@ import (
 // peers come and go, and Received with each message a pipe reads; the
 // protocol decides where sent messages go and what received ones mean.
 //
-// The engine may call AddPipe while holding the socket's lock, so a protocol
-// must not call back into the Socket's dialer, listener or Close methods from
-// it.
+// The engine calls AddPipe while holding the socket's lock (so AddPipe
+// calls never overlap), so a protocol must not call, from it, any Socket
+// method that takes that lock: Close, Shutdown, Pipes, Stats, WaitPeers, or
+// a dialer's or listener's methods (see the package doc's lock order).
 type Protocol interface {
 	// Init is called once by NewSocket, before anything else; the protocol
 	// keeps s and may define its own options on s.Options().
