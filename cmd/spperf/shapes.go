@@ -319,9 +319,9 @@ type counter struct {
 }
 
 // countAll receives from every socket until ctx ends, counting messages, and
-// reports once each socket has had its first message.
+// marks started Done for each socket once it has had its first message (or
+// failed).
 func countAll(ctx context.Context, ss []sp.Socket, counts []counter, started *sync.WaitGroup) error {
-	started.Add(len(ss))
 	return serveAll(ctx, ss, func(ctx context.Context, s sp.Socket) error {
 		c := &counts[slices.Index(ss, s)]
 		first := true
@@ -351,7 +351,7 @@ func sum(counts []counter) int64 {
 	return t
 }
 
-// measureCounts runs count (countAll on its sockets) and prints the
+// measureCounts runs count (countAll on its n sockets) and prints the
 // messages counted per second over the window, which starts a warm-up after
 // every receiver has had a first message.
 func measureCounts(ctx context.Context, seconds, n int, count func(ctx context.Context, counts []counter, started *sync.WaitGroup) error, out io.Writer) error {
@@ -359,6 +359,7 @@ func measureCounts(ctx context.Context, seconds, n int, count func(ctx context.C
 	defer cancel()
 	counts := make([]counter, n)
 	var started sync.WaitGroup
+	started.Add(n)
 	done := make(chan error, 1)
 	go func() { done <- count(ctx, counts, &started) }()
 	first := make(chan struct{})
