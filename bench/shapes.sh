@@ -3,7 +3,7 @@
 # (bench/shapes/nngshapes.c: contexts and aio callbacks, as nng's demo/async) and
 # mangos v3.4.2 (bench/shapes/mangos: contexts), all over loopback tcp, in one run:
 #
-#   rpc     1 rep socket (64 contexts, or rep.Serve with 64 at once) <- 8 req
+#   rpc     1 rep socket (64 contexts, or a rep.Server answering 64 at once) <- 8 req
 #           sockets, 8 requesters on each (64 in flight), 64 B echo: req/s, p50 and
 #           p99 round trip; beside rawrpc (../shared/bench/rawrpc: the same framing
 #           over a bare net.Conn, no library: the floor)

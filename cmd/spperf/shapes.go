@@ -23,14 +23,15 @@ import (
 	"github.com/spgo/sp/protocol/surveyor"
 )
 
-// The service shapes of issue #17. In each, the server is the one socket
-// that listens and the client is the many sockets that dial, each over a
-// connection of its own. The end that measures waits for its peers, lets the
-// shape run for a warm-up of shapeWarmup, measures for SECONDS, prints one
-// line and exits; the other end runs until it is killed. bench/shapes.sh runs
-// the same subcommands of nngshapes (libnng) and mangosshapes (mangos v3).
+// shapes are the subcommands of the service shapes of issue #17. In each
+// shape the server is the one socket, which listens, and the client is the
+// many sockets, which dial, each over a connection of its own. The end that
+// measures waits for its peers, lets the shape run for shapeWarmup, measures
+// for SECONDS, prints one line and exits; the other end runs until it is
+// killed (or its ctx ends). bench/shapes.sh runs the same subcommands of
+// nngshapes (libnng) and mangosshapes (mangos v3) beside these.
 //
-//	rpc_server    URL                                rep, rep.Serve with 64 at once
+//	rpc_server    URL                                rep, a rep.Server answering 64 at once
 //	rpc_client    URL CONNS PER_CONN SECONDS SIZE    CONNS req sockets, PER_CONN req.Request callers on each
 //	                                                 -> req/s N p50 X us p99 Y us
 //	survey_server URL RESPONDENTS SECONDS SIZE       surveyor; a survey ends when all have answered
@@ -40,21 +41,24 @@ import (
 //	fanout_client URL SUBS SECONDS                   SUBS sub sockets -> msgs/s N (delivered, all of them)
 //	fanin_server  URL PUSHERS SECONDS                pull; waits for PUSHERS and a first message -> msgs/s N
 //	fanin_client  URL PUSHERS SIZE                   PUSHERS push sockets, each sending at will
-type shape struct {
-	args string // the arguments after the mode, for the usage line
-	n    int    // how many
-	run  func(ctx context.Context, url string, nums []int, out io.Writer) error
+var shapes = map[string]shape{
+	"rpc_server":    {"URL", rpcServer},
+	"rpc_client":    {"URL CONNS PER_CONN SECONDS SIZE", rpcClient},
+	"survey_server": {"URL RESPONDENTS SECONDS SIZE", surveyServer},
+	"survey_client": {"URL RESPONDENTS", surveyClient},
+	"fanout_server": {"URL SUBS SIZE", fanoutServer},
+	"fanout_client": {"URL SUBS SECONDS", fanoutClient},
+	"fanin_server":  {"URL PUSHERS SECONDS", faninServer},
+	"fanin_client":  {"URL PUSHERS SIZE", faninClient},
 }
 
-var shapes = map[string]shape{
-	"rpc_server":    {"URL", 0, rpcServer},
-	"rpc_client":    {"URL CONNS PER_CONN SECONDS SIZE", 4, rpcClient},
-	"survey_server": {"URL RESPONDENTS SECONDS SIZE", 3, surveyServer},
-	"survey_client": {"URL RESPONDENTS", 1, surveyClient},
-	"fanout_server": {"URL SUBS SIZE", 2, fanoutServer},
-	"fanout_client": {"URL SUBS SECONDS", 2, fanoutClient},
-	"fanin_server":  {"URL PUSHERS SECONDS", 2, faninServer},
-	"fanin_client":  {"URL PUSHERS SIZE", 2, faninClient},
+// shape is one subcommand of the shapes.
+type shape struct {
+	// args names the arguments, as the usage line shows them: the URL,
+	// then numbers.
+	args string
+	// run runs the subcommand with the URL and the numbers.
+	run func(ctx context.Context, url string, nums []int, out io.Writer) error
 }
 
 // shapeWarmup is how long a shape runs before it is measured, in every tool.
@@ -68,14 +72,15 @@ const rpcConcurrency = 64
 // that do not measure) or the measurement is over.
 func runShape(ctx context.Context, mode string, args []string, stdout, stderr io.Writer) int {
 	sh := shapes[mode]
-	if len(args) != 1+sh.n {
+	names := strings.Fields(sh.args)
+	if len(args) != len(names) {
 		fmt.Fprintf(stderr, "usage: spperf %s %s\n", mode, sh.args)
 		return 2
 	}
-	nums := make([]int, sh.n)
+	nums := make([]int, len(names)-1)
 	for i, a := range args[1:] {
 		v, err := strconv.Atoi(a)
-		if err != nil || v < 0 || (v == 0 && !sizeArg(sh.args, i)) {
+		if err != nil || v < 0 || (v == 0 && names[i+1] != "SIZE") {
 			fmt.Fprintf(stderr, "spperf %s: %q: want a number >= 1 (SIZE >= 0)\n", mode, a)
 			return 2
 		}
@@ -86,13 +91,6 @@ func runShape(ctx context.Context, mode string, args []string, stdout, stderr io
 		return 1
 	}
 	return 0
-}
-
-// sizeArg reports whether the i-th number of the usage line is SIZE, the
-// only one that may be 0.
-func sizeArg(usage string, i int) bool {
-	names := strings.Fields(usage)
-	return i+1 < len(names) && names[i+1] == "SIZE"
 }
 
 // window is the measured span of a run: it starts once the warm-up is over.
@@ -138,6 +136,7 @@ func sockets(newSocket func() (sp.Socket, error), url string, n int) ([]sp.Socke
 	return ss, nil
 }
 
+// closeAll closes every socket of ss.
 func closeAll(ss []sp.Socket) {
 	for _, s := range ss {
 		s.Close()
