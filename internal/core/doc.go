@@ -110,12 +110,13 @@
 //   - a reader and a writer per pipe (addPipe); an eager pipe has only a
 //     reader, and its Pipe.wrote is closed from the start
 //
-// The role watcher is the process's, not a socket's. Close marks the
-// socket closed, stops the endpoints, closes every pipe (which ends its
-// reader's Recv and its writer's wait), calls Protocol.Close, closes RecvQ,
-// waits for wg and closes done. A reader exits last for its pipe: it waits
-// for the writer, then removePipe calls RemovePipe and the hook and closes
-// the pipe's removed channel. A dialer's or listener's Close waits for its
+// The hook goroutine (see Hooks) is the socket's but not in wg; the role
+// watcher is the process's, not a socket's. Close marks the socket closed,
+// stops the endpoints, closes every pipe (which ends its reader's Recv and
+// its writer's wait), calls Protocol.Close, closes RecvQ, waits for wg,
+// lets the hook goroutine finish, and closes done. A reader exits last for
+// its pipe: it waits for the writer, then removePipe calls RemovePipe,
+// queues PipeRemoved for the hook and closes the pipe's removed channel. A dialer's or listener's Close waits for its
 // pipes to be removed and for its goroutine. Shutdown closes the gate,
 // stops the endpoints, seals every pipe, waits until each has written out
 // what it holds (Pipe.settled), half-closes what can be and waits for the
@@ -169,16 +170,14 @@
 //
 // # Hooks
 //
-// The sp.PipeHook is called with no lock of the package held: PipeAdding
-// in addPipe before the protocol sees the pipe, and PipeAdded once it has
-// joined, before its reader and writer start, both on the goroutine that
-// ran the handshake (a listener's per-accept goroutine, dialer.run, or the
-// caller of DialContext); PipeRemoved in removePipe, on the pipe's reader,
-// after Protocol.RemovePipe and before the removed channel closes. It must
-// not call Close today: Socket.Close (and Shutdown) waits through wg for
-// each of these goroutines (the caller of DialContext is under its
-// dialer's count), and a dialer's or listener's Close waits for its pipes'
-// removed channels, closed only by a reader that runs after PipeAdded and
-// PipeRemoved return, and for dialer.run: the hook would wait for itself.
-// It may close the pipe.
+// The sp.PipeHook runs on the socket's hook goroutine (hooks.go), which
+// delivers queued events one at a time, in order, with no lock of the
+// package held. addPipe queues PipeAdding and waits for the answer, or for
+// the socket or the pipe's endpoint to close (the pipe is then rejected);
+// PipeAdded (from addPipe) and PipeRemoved (from removePipe) are queued and
+// not waited for. So no goroutine that Close, Shutdown or an endpoint's
+// Close waits for ever waits for a hook past their start, and a hook may
+// call them. The hook goroutine is not in wg: Close, once wg is done, lets
+// it deliver what is queued and waits for it to exit, unless Close runs on
+// the hook goroutine (a hook calling Close: see goid).
 package core

@@ -87,6 +87,7 @@ type Socket struct {
 	maxTTL      atomic.Int32
 	log         atomic.Pointer[slog.Logger]
 	hook        atomic.Pointer[sp.PipeHook]
+	hooks       hookRunner  // the hook's goroutine (see hooks.go)
 	started     atomic.Bool // a dialer or listener has been made
 
 	conns   conns                         // of every endpoint, past and present
@@ -151,22 +152,6 @@ func (s *Socket) SetOptionValue(name string, v any) error { return s.opts.SetOpt
 
 // OptionValue implements sp.OptionGetter.
 func (s *Socket) OptionValue(name string) (any, error) { return s.opts.OptionValue(name) }
-
-// SetPipeHook implements sp.Socket.
-func (s *Socket) SetPipeHook(h sp.PipeHook) {
-	if h == nil {
-		s.hook.Store(nil)
-		return
-	}
-	s.hook.Store(&h)
-}
-
-func (s *Socket) callHook(ev sp.PipeEvent, p *Pipe) bool {
-	if h := s.hook.Load(); h != nil {
-		return (*h)(ev, p)
-	}
-	return true
-}
 
 // Send implements sp.Socket.
 func (s *Socket) Send(ctx context.Context, b []byte) error {
@@ -265,6 +250,7 @@ func (s *Socket) Close() error {
 	s.proto.Close()
 	s.RecvQ.Close()
 	s.wg.Wait()
+	s.closeHooks()
 	close(s.done)
 	return nil
 }
