@@ -19,7 +19,6 @@ func TestHookMayClose(t *testing.T) {
 	type ends struct {
 		s sp.Socket // the socket with the hook: it listens
 		l sp.Listener
-		d sp.Dialer // the dialer of that socket's peer
 	}
 	calls := []struct {
 		name string
