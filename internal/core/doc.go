@@ -60,17 +60,21 @@
 //
 //	reader goroutine         Pipe.reader, one per pipe
 //	  conn.Recv(RecvMaxSize)
-//	  Protocol.Received(p, m)   pull: Socket.Deliver appends to p.batch
-//	  Pipe.flush             RecvQ.PutBatch, waiting for room
+//	  Protocol.Received(p, m)   Socket.Deliver appends to p.batch
+//	  Pipe.flush             RecvQ.PutBatch, as Socket.Delivery says
 //	caller's goroutine
 //	  Socket.RecvMsg, Protocol.RecvMsg, Socket.RecvQueued: RecvQ
 //
 // The reader flushes its batch after maxBatch messages or once the
-// connection (sp.BufferedConn) holds no whole frame. PutBatch waits for
-// room, which pushes back on the peer, until the pipe closes or Shutdown
-// lingers (Pipe.stopWaiting); then what finds no room is dropped. A read
-// error closes the pipe. A protocol may keep what it receives in its own
-// state instead of RecvQ (a context's queue, a survey's answers).
+// connection (sp.BufferedConn) holds no whole frame. Deliver is the one
+// way from a pipe to RecvQ, and Socket.Delivery, set once by the protocol,
+// says what a message that finds no room does: with WaitForRoom (pair,
+// pair1, pull, rep, req, respondent, surveyor) PutBatch waits for room,
+// which pushes back on the peer, until the pipe closes or Shutdown lingers
+// (Pipe.stopWaiting), then drops it; with DropWhenFull (bus, star, sub) it
+// is dropped at once, and counted. A read error closes the pipe. Contexts
+// keep what they receive in their own state instead (a sub context's
+// queue, a request's reply, a survey's answers), offered without waiting.
 //
 // The receive fast path: for protocols that set Socket.ReadsInRecv (pair,
 // pair1, pull: Received only delivers), a socket with exactly one pipe

@@ -352,14 +352,18 @@ func (p *Pipe) reader() {
 	p.sock.removePipe(p)
 }
 
-// flush queues what Received delivered, waiting for room; once the pipe
-// closes, or Shutdown lingers on it (see stopWaiting), what finds no room
-// is dropped.
+// flush queues what Received delivered, waiting for room unless the
+// protocol drops what finds none (DropWhenFull); once the pipe closes, or
+// Shutdown lingers on it (see stopWaiting), what finds no room is dropped.
 func (p *Pipe) flush() {
 	if len(p.batch) == 0 {
 		return
 	}
-	woke, freed, _ := p.sock.RecvQ.PutBatch(p.batch, p.noWait)
+	cancel := p.noWait
+	if p.sock.Delivery == DropWhenFull {
+		cancel = noRoomWait
+	}
+	woke, freed, _ := p.sock.RecvQ.PutBatch(p.batch, cancel)
 	if freed > 0 && !p.IsClosed() {
 		p.sock.drops[DropQueueFull].Add(uint64(freed))
 	}

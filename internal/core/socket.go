@@ -70,6 +70,10 @@ type Socket struct {
 	// for protocols whose Send waits for a pipe with room.
 	Room Notifier
 
+	// Delivery, set by a protocol in Init, is what Deliver does with a
+	// message that finds RecvQ full: wait for room (WaitForRoom, the
+	// default), or drop it and count it (DropWhenFull).
+	Delivery Delivery
 	// ReadsInRecv, set by a protocol in Init, lets RecvQueued read the
 	// socket's only pipe in the receiving goroutine (see recvdirect.go).
 	// A protocol may set it if its Received only ever calls Deliver, at
