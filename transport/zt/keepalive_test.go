@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spgo/sp"
@@ -38,25 +39,38 @@ func memPair(t *testing.T, sw *zt.MemorySwitch, newA, newB func() (sp.Socket, er
 }
 
 // TestPingsKeepAlive checks that idle connections stay up while pings
-// are answered, and close on both sides once they are not.
+// are answered, and close on both sides once they are not: in a synctest
+// bubble over a memory switch, on fake time, PingTime after the last of
+// PingTries unanswered pings, sent PingTime apart from PingTime idle on.
 func TestPingsKeepAlive(t *testing.T) {
 	t.Cleanup(leaktest.Check(t))
-	sw := zt.NewMemorySwitch(1500)
-	ctx := sptest.Ctx(t)
-	a, b, pa, pb := memPair(t, sw, pair.NewSocket, pair.NewSocket,
-		sp.With(zt.PingTime, 30*time.Millisecond), sp.With(zt.PingTries, 3))
-	time.Sleep(300 * time.Millisecond) // ten ping times, idle
-	require.Equal(t, 1, pa.Live())
-	require.Equal(t, 1, pb.Live())
-	require.NoError(t, a.Send(ctx, []byte("still there")))
-	got, err := b.Recv(ctx)
-	require.NoError(t, err)
-	require.Equal(t, "still there", string(got))
+	const ping, tries = 30 * time.Millisecond, 3
+	synctest.Test(t, func(t *testing.T) {
+		sw := zt.NewMemorySwitch(1500)
+		ctx := sptest.Ctx(t)
+		a, b, pa, pb := memPair(t, sw, pair.NewSocket, pair.NewSocket,
+			sp.With(zt.PingTime, ping), sp.With(zt.PingTries, tries))
+		time.Sleep(100 * ping) // idle
+		synctest.Wait()
+		require.Equal(t, 1, pa.Live(), "dialer's pipes after %v idle", 100*ping)
+		require.Equal(t, 1, pb.Live(), "listener's pipes after %v idle", 100*ping)
+		require.NoError(t, a.Send(ctx, []byte("still there")))
+		got, err := b.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "still there", string(got))
 
-	sw.SetDrop(func([]byte) bool { return true }) // the network goes away
-	start := time.Now()
-	sptest.Eventually(t, "both pipes to close", func() bool { return pa.Live() == 0 && pb.Live() == 0 })
-	t.Logf("pipes closed %v after the network went away (ping time 30ms, 3 tries)", time.Since(start))
+		sw.SetDrop(func([]byte) bool { return true }) // the network goes away
+		// The listener last heard from its peer now ("still there"): it
+		// pings at 1, 2 and 3 PingTimes and gives up at 4. The dialer
+		// last heard from its peer (a PONG or a PING) no later.
+		start, want := time.Now(), (tries+1)*ping
+		pb.WaitLive(t, 0)
+		took := time.Since(start)
+		require.Equal(t, want, took, "the listener's pipe closed %v after the network went away, want %v", took, want)
+		pa.WaitLive(t, 0)
+		took = time.Since(start)
+		require.LessOrEqual(t, took, want, "the dialer's pipe closed %v after the network went away, want at most %v", took, want)
+	})
 }
 
 // TestMemoryLoss drops 20% of the frames on a memory switch: each message
