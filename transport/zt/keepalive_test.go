@@ -74,43 +74,46 @@ func TestPingsKeepAlive(t *testing.T) {
 }
 
 // TestMemoryLoss drops 20% of the frames on a memory switch: each message
-// arrives intact or not at all.
+// arrives intact or not at all. It runs in a synctest bubble: the 2 s the
+// receiver waits for the last messages, which may be lost, are fake time.
 func TestMemoryLoss(t *testing.T) {
 	t.Cleanup(leaktest.Check(t))
-	sw := zt.NewMemorySwitch(1500)
-	ctx := sptest.Ctx(t)
-	p, q, _, _ := memPair(t, sw, push.NewSocket, pull.NewSocket)
-	sw.SetDrop(func([]byte) bool { return rand.IntN(5) == 0 })
-	const n = 400
-	go func() {
-		for i := range n {
-			size := []int{10, 1400, 3000, 6000}[i%4]
-			body := sptest.Payload(size, byte(i))
-			sum := sha256.Sum256(body)
-			m := binary.BigEndian.AppendUint32(nil, uint32(i))
-			if p.Send(ctx, append(append(m, sum[:]...), body...)) != nil {
-				return
+	synctest.Test(t, func(t *testing.T) {
+		sw := zt.NewMemorySwitch(1500)
+		ctx := sptest.Ctx(t)
+		p, q, _, _ := memPair(t, sw, push.NewSocket, pull.NewSocket)
+		sw.SetDrop(func([]byte) bool { return rand.IntN(5) == 0 })
+		const n = 400
+		go func() {
+			for i := range n {
+				size := []int{10, 1400, 3000, 6000}[i%4]
+				body := sptest.Payload(size, byte(i))
+				sum := sha256.Sum256(body)
+				m := binary.BigEndian.AppendUint32(nil, uint32(i))
+				if p.Send(ctx, append(append(m, sum[:]...), body...)) != nil {
+					return
+				}
 			}
+		}()
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		last, got, lost := -1, 0, 0
+		for last < n-1 {
+			b, err := q.Recv(rctx)
+			if err != nil {
+				break // the last messages were lost
+			}
+			require.GreaterOrEqual(t, len(b), 36)
+			i := int(binary.BigEndian.Uint32(b))
+			sum := sha256.Sum256(b[36:])
+			require.True(t, bytes.Equal(sum[:], b[4:36]), "message #%d (%d bytes) corrupted", i, len(b))
+			require.Greater(t, i, last)
+			lost += i - last - 1
+			last = i
+			got++
 		}
-	}()
-	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	last, got, lost := -1, 0, 0
-	for last < n-1 {
-		b, err := q.Recv(rctx)
-		if err != nil {
-			break // the last messages were lost
-		}
-		require.GreaterOrEqual(t, len(b), 36)
-		i := int(binary.BigEndian.Uint32(b))
-		sum := sha256.Sum256(b[36:])
-		require.True(t, bytes.Equal(sum[:], b[4:36]), "message #%d (%d bytes) corrupted", i, len(b))
-		require.Greater(t, i, last)
-		lost += i - last - 1
-		last = i
-		got++
-	}
-	t.Logf("%d of %d messages intact, %d lost", got, n, lost)
-	require.NotZero(t, got)
-	require.NotZero(t, lost)
+		t.Logf("%d of %d messages intact, %d lost", got, n, lost)
+		require.NotZero(t, got)
+		require.NotZero(t, lost)
+	})
 }
