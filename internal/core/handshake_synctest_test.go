@@ -233,3 +233,79 @@ func TestHandshakeTimeout(t *testing.T) {
 		})
 	}
 }
+
+// silentPipeServer listens on a fresh pipe:// name and accepts
+// connections whose handshake it reads and never answers, until the test
+// ends. It returns the address.
+func silentPipeServer(t *testing.T) string {
+	name := "silent/" + t.Name()
+	l := &pipeListener{name: name, conns: make(chan net.Conn), done: make(chan struct{})}
+	pipeNet.Lock()
+	pipeNet.ls[name] = l
+	pipeNet.Unlock()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				io.Copy(io.Discard, c) // until the dialer gives up and closes
+				c.Close()
+			})
+		}
+	})
+	t.Cleanup(func() {
+		l.Close()
+		wg.Wait()
+	})
+	return "pipe://" + name
+}
+
+// TestDialHandshakeTimeout checks, on fake time in a synctest bubble, that
+// a dial whose handshake the server never answers ends at exactly its
+// bound: HandshakeTimeout with DialSync, or the caller's deadline or
+// cancel with DialContext, whichever comes first.
+func TestDialHandshakeTimeout(t *testing.T) {
+	const bound = 200 * time.Millisecond
+	tests := []struct {
+		name string
+		dial func(t *testing.T, s sp.Socket, addr string) error
+		want error
+	}{
+		{"HandshakeTimeout with DialSync", func(t *testing.T, s sp.Socket, addr string) error {
+			return s.Dial(addr, sp.WithDialSync(), sp.With(sp.HandshakeTimeout, bound))
+		}, sp.ErrTimeout},
+		{"ctx deadline before HandshakeTimeout", func(t *testing.T, s sp.Socket, addr string) error {
+			ctx, cancel := context.WithTimeout(t.Context(), bound)
+			defer cancel()
+			return s.DialContext(ctx, addr, sp.With(sp.HandshakeTimeout, time.Hour))
+		}, sp.ErrTimeout},
+		{"HandshakeTimeout before ctx deadline", func(t *testing.T, s sp.Socket, addr string) error {
+			ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+			defer cancel()
+			return s.DialContext(ctx, addr, sp.With(sp.HandshakeTimeout, bound))
+		}, sp.ErrTimeout},
+		{"ctx canceled", func(t *testing.T, s sp.Socket, addr string) error {
+			ctx, cancel := context.WithCancel(t.Context())
+			tm := time.AfterFunc(bound, cancel)
+			defer tm.Stop()
+			return s.DialContext(ctx, addr, sp.With(sp.HandshakeTimeout, time.Hour))
+		}, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				addr := silentPipeServer(t)
+				s := sptest.New(t, push.NewSocket)
+				start := time.Now()
+				err := tt.dial(t, s, addr)
+				took := time.Since(start)
+				require.ErrorIs(t, err, tt.want, "got %v, want %v", err, tt.want)
+				require.Equal(t, bound, took, "the dial ended after %v, want exactly %v", took, bound)
+				require.Equal(t, uint64(1), s.Stats().HandshakeFailures, "handshake failures")
+			})
+		})
+	}
+}
