@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spgo/sp"
@@ -132,30 +133,39 @@ func TestDeviceCarriesRequests(t *testing.T) {
 
 // TestDeviceChainTTL checks that MaxTTL stops a message that crosses too
 // many devices: with MaxTTL 3, a request crosses 2 devices and is answered,
-// but one that would cross 3 is dropped.
+// but one that would cross 3 is dropped. It runs in a synctest bubble, on
+// fake time: the answer comes at once, and a Recv for the dropped one
+// times out at exactly its RecvTimeout.
 func TestDeviceChainTTL(t *testing.T) {
+	const timeout = 300 * time.Millisecond
 	for _, c := range []struct {
 		devices int
 		ok      bool
 	}{{1, true}, {2, true}, {3, false}} {
 		t.Run(fmt.Sprintf("%d devices", c.devices), func(t *testing.T) {
-			url := func(i int) string { return fmt.Sprintf("inproc://%s-%d", t.Name(), i) }
-			server(t, url(c.devices), 3)
-			for i := 0; i < c.devices; i++ {
-				stop := device(t, url(i), url(i+1), 3)
-				t.Cleanup(func() { stop() })
-			}
-			s := mustSocket(t, req.NewSocket)
-			require.NoError(t, sp.SetOption(s, sp.RecvTimeout, 300*time.Millisecond))
-			require.NoError(t, s.Dial(url(0), sp.WithDialSync()))
-			require.NoError(t, s.Send(context.Background(), []byte("q")))
-			a, err := s.Recv(context.Background())
-			if c.ok {
-				require.NoError(t, err)
-				require.Equal(t, "re:q", string(a))
-			} else {
-				require.ErrorIs(t, err, sp.ErrTimeout, "got reply %q through %d devices, want it dropped", a, c.devices)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				url := func(i int) string { return fmt.Sprintf("inproc://%s-%d", t.Name(), i) }
+				server(t, url(c.devices), 3)
+				for i := c.devices - 1; i >= 0; i-- { // each dials a listener already there
+					stop := device(t, url(i), url(i+1), 3)
+					t.Cleanup(func() { stop() })
+				}
+				s := mustSocket(t, req.NewSocket)
+				require.NoError(t, sp.SetOption(s, sp.RecvTimeout, timeout))
+				require.NoError(t, s.Dial(url(0), sp.WithDialSync()))
+				start := time.Now()
+				require.NoError(t, s.Send(context.Background(), []byte("q")))
+				a, err := s.Recv(context.Background())
+				took := time.Since(start)
+				if c.ok {
+					require.NoError(t, err)
+					require.Equal(t, "re:q", string(a))
+					require.Zero(t, took, "the reply came after %v, want at once", took)
+				} else {
+					require.ErrorIs(t, err, sp.ErrTimeout, "got reply %q through %d devices, want it dropped", a, c.devices)
+					require.Equal(t, timeout, took, "Recv timed out after %v, want %v", took, timeout)
+				}
+			})
 		})
 	}
 }

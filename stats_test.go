@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spgo/sp"
@@ -212,15 +213,22 @@ func TestStatsDrops(t *testing.T) {
 }
 
 func TestStatsProtocolCounters(t *testing.T) {
-	url := "inproc://" + t.Name()
-	server := mustSocket(t, rep.NewSocket)
-	_, err := server.Listen(url)
-	require.NoError(t, err)
-	client := mustSocket(t, req.NewSocket)
-	require.NoError(t, sp.SetOption(client, req.ResendTime, 20*time.Millisecond))
-	require.NoError(t, client.Dial(url, sp.WithDialSync()))
-	require.NoError(t, client.Send(context.Background(), []byte("q")))
-	eventually(t, "req resends a request nobody answers", func() bool { return client.Stats().Counters["resends"] >= 2 })
+	// In a synctest bubble, on fake time: 50 ms with ResendTime 20 ms are
+	// exactly two resends.
+	synctest.Test(t, func(t *testing.T) {
+		url := "inproc://" + t.Name()
+		server := mustSocket(t, rep.NewSocket)
+		_, err := server.Listen(url)
+		require.NoError(t, err)
+		client := mustSocket(t, req.NewSocket)
+		require.NoError(t, sp.SetOption(client, req.ResendTime, 20*time.Millisecond))
+		require.NoError(t, client.Dial(url, sp.WithDialSync()))
+		require.NoError(t, client.Send(context.Background(), []byte("q")))
+		time.Sleep(50 * time.Millisecond)
+		synctest.Wait()
+		got := client.Stats().Counters["resends"]
+		require.Equal(t, uint64(2), got, "resends of a request nobody answers after 50 ms: got %d, want 2", got)
+	})
 }
 
 func TestStatsHandler(t *testing.T) {

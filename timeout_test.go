@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spgo/sp"
@@ -56,17 +57,27 @@ func TestTimeoutSaysNoPeer(t *testing.T) {
 		{"star recv", star.NewSocket, recv, sp.RecvTimeout, recvMsg},
 		{"sub recv", sub.NewSocket, recv, sp.RecvTimeout, recvMsg},
 	}
+	// On fake time, in a synctest bubble: each times out at exactly 20 ms.
+	const wait = 20 * time.Millisecond
 	for _, tt := range tests {
 		t.Run(tt.name+" socket timeout", func(t *testing.T) {
-			s := mustSocket(t, tt.socket)
-			require.NoError(t, sp.SetOption(s, tt.opt, 20*time.Millisecond))
-			requireTimeout(t, tt.op(s, t.Context()), tt.want)
+			synctest.Test(t, func(t *testing.T) {
+				s := mustSocket(t, tt.socket)
+				require.NoError(t, sp.SetOption(s, tt.opt, wait))
+				start := time.Now()
+				requireTimeout(t, tt.op(s, t.Context()), tt.want)
+				require.Equal(t, wait, time.Since(start), "timed out after %v, want %v", time.Since(start), wait)
+			})
 		})
 		t.Run(tt.name+" ctx deadline", func(t *testing.T) {
-			s := mustSocket(t, tt.socket)
-			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
-			defer cancel()
-			requireTimeout(t, tt.op(s, ctx), tt.want)
+			synctest.Test(t, func(t *testing.T) {
+				s := mustSocket(t, tt.socket)
+				start := time.Now()
+				ctx, cancel := context.WithTimeout(t.Context(), wait)
+				defer cancel()
+				requireTimeout(t, tt.op(s, ctx), tt.want)
+				require.Equal(t, wait, time.Since(start), "timed out after %v, want %v", time.Since(start), wait)
+			})
 		})
 	}
 }
@@ -74,21 +85,29 @@ func TestTimeoutSaysNoPeer(t *testing.T) {
 // TestTimeoutWithPeer checks that a receive that times out with a peer
 // connected does not claim there is none.
 func TestTimeoutWithPeer(t *testing.T) {
-	for _, tr := range []string{"inproc", "tcp"} {
-		t.Run(tr, func(t *testing.T) {
-			url := tcpURL(t)
-			if tr == "inproc" {
-				url = "inproc://" + t.Name()
-			}
-			rx := mustSocket(t, pull.NewSocket)
-			_, err := rx.Listen(url)
-			require.NoError(t, err)
-			tx := mustSocket(t, push.NewSocket)
-			require.NoError(t, tx.DialContext(t.Context(), url))
-			eventually(t, "the listener has its pipe", func() bool { return rx.Stats().Pipes == 1 })
-			require.NoError(t, sp.SetOption(rx, sp.RecvTimeout, 20*time.Millisecond))
-			_, err = rx.Recv(t.Context())
-			requireTimeout(t, err, "sp: timed out")
-		})
+	const wait = 20 * time.Millisecond
+	// exact: on fake time the timeout is exactly wait.
+	body := func(t *testing.T, url string, exact bool) {
+		rx := mustSocket(t, pull.NewSocket)
+		_, err := rx.Listen(url)
+		require.NoError(t, err)
+		tx := mustSocket(t, push.NewSocket)
+		require.NoError(t, tx.DialContext(t.Context(), url))
+		eventually(t, "the listener has its pipe", func() bool { return rx.Stats().Pipes == 1 })
+		require.NoError(t, sp.SetOption(rx, sp.RecvTimeout, wait))
+		start := time.Now()
+		_, err = rx.Recv(t.Context())
+		requireTimeout(t, err, "sp: timed out")
+		took := time.Since(start)
+		require.GreaterOrEqual(t, took, wait, "timed out after %v, want %v", took, wait)
+		if exact {
+			require.Equal(t, wait, took, "timed out after %v, want %v", took, wait)
+		}
 	}
+	// inproc in a synctest bubble, on fake time: at exactly 20 ms.
+	t.Run("inproc", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) { body(t, "inproc://"+t.Name(), true) })
+	})
+	// tcp's sockets are real I/O, which a bubble cannot wait for.
+	t.Run("tcp", func(t *testing.T) { body(t, tcpURL(t), false) })
 }

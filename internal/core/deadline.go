@@ -1,11 +1,6 @@
 package core
 
-import (
-	"sync"
-	"time"
-)
-
-var timerPool sync.Pool
+import "time"
 
 // Deadline is the timeout of one blocking call. Its timer starts only when
 // the call actually blocks, so calls that complete at once cost nothing.
@@ -27,13 +22,11 @@ func (dl *Deadline) C() <-chan time.Time {
 		return nil
 	}
 	if dl.t == nil {
-		d := time.Until(dl.At())
-		if v := timerPool.Get(); v != nil {
-			dl.t = v.(*time.Timer)
-			dl.t.Reset(d)
-		} else {
-			dl.t = time.NewTimer(d)
-		}
+		// A new timer each time, not one from a pool: a timer made in a
+		// testing/synctest bubble belongs to it, and using it in another
+		// bubble, or outside any, is a fatal error. Only a call that
+		// blocks with a timeout pays for it.
+		dl.t = time.NewTimer(time.Until(dl.At()))
 	}
 	return dl.t.C
 }
@@ -57,8 +50,7 @@ func (dl *Deadline) at() time.Time {
 // Stop releases the timer, if one was started.
 func (dl *Deadline) Stop() {
 	if dl != nil && dl.t != nil {
-		dl.t.Stop() // since Go 1.23 a stopped timer's channel is drained
-		timerPool.Put(dl.t)
+		dl.t.Stop()
 		dl.t = nil
 	}
 }

@@ -173,12 +173,12 @@ func write(t *testing.T, c net.Conn, parts ...[]byte) {
 }
 
 func TestHostilePeers(t *testing.T) {
-	const shortHandshake = 150 * time.Millisecond
+	// Peers that stall the handshake are TestHandshakeTimeout's, on fake
+	// time over net.Pipe.
 	tests := []struct {
-		name   string
-		ipc    bool // ipc only
-		hsTime time.Duration
-		run    func(t *testing.T, h *hostileSetup, c net.Conn)
+		name string
+		ipc  bool // ipc only
+		run  func(t *testing.T, h *hostileSetup, c net.Conn)
 	}{
 		{name: "garbage handshake", run: func(t *testing.T, h *hostileSetup, c net.Conn) {
 			write(t, c, []byte("GET / HTTP/1.1\r\nHost: sp\r\n\r\n"))
@@ -211,15 +211,6 @@ func TestHostilePeers(t *testing.T) {
 		{name: "length RecvMaxSize+1", run: func(t *testing.T, h *hostileSetup, c net.Conn) {
 			write(t, c, handshake(pushID), prefix(h.ipc, hostileMaxSize+1))
 			expectClosed(t, c, 5*time.Second) // before any body byte was sent
-		}},
-		{name: "no handshake", hsTime: shortHandshake, run: func(t *testing.T, h *hostileSetup, c net.Conn) {
-			took := expectClosed(t, c, 5*time.Second)
-			require.GreaterOrEqual(t, took, shortHandshake*9/10,
-				"a silent peer was dropped after %v, before the handshake timeout %v", took, shortHandshake)
-		}},
-		{name: "half a handshake", hsTime: shortHandshake, run: func(t *testing.T, h *hostileSetup, c net.Conn) {
-			write(t, c, handshake(pushID)[:5])
-			expectClosed(t, c, 5*time.Second)
 		}},
 		{name: "frame a byte at a time", run: func(t *testing.T, h *hostileSetup, c net.Conn) {
 			body := []byte("slow but valid")
@@ -266,11 +257,7 @@ func TestHostilePeers(t *testing.T) {
 					continue
 				}
 				t.Run(tt.name, func(t *testing.T) {
-					hs := tt.hsTime
-					if hs == 0 {
-						hs = 10 * time.Second
-					}
-					h := newHostileSetup(t, tr, hs)
+					h := newHostileSetup(t, tr, 10*time.Second)
 					c := h.dial(t)
 					tt.run(t, h, c)
 					// Whatever it did, the hostile peer is gone now.

@@ -202,31 +202,6 @@ func TestRepContexts(t *testing.T) {
 	})
 }
 
-// A request that gets no answer is sent again after ResendTime.
-func TestReqResendAfterResendTime(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		q, a := sptest.New(t, req.NewSocket), sptest.New(t, rep.NewSocket)
-		const resend = 100 * time.Millisecond
-		require.NoError(t, sp.SetOption(q, req.ResendTime, resend))
-		sptest.Connect(t, q, a, tr.Addr(t))
-		ctx := sptest.Ctx(t)
-		require.NoError(t, q.Send(ctx, []byte("anyone?")))
-		ac := repContext(t, a) // the socket itself would refuse to leave one unanswered
-		b, err := ac.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "anyone?", string(b))
-		start := time.Now()
-		b, err = ac.Recv(ctx) // ignored the first: here it is again
-		require.NoError(t, err)
-		require.Equal(t, "anyone?", string(b))
-		require.GreaterOrEqual(t, time.Since(start), resend/2, "resent too early")
-		require.NoError(t, ac.Send(ctx, []byte("yes")))
-		b, err = q.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "yes", string(b))
-	})
-}
-
 // The rep that got the request dies before it answers: the request goes to
 // another rep, which answers.
 func TestReqResendWhenRepDies(t *testing.T) {
@@ -278,28 +253,6 @@ func TestReqNewSendCancelsOld(t *testing.T) {
 		b, err = q.Recv(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "answer to new", string(b), "got %q: the late reply to a canceled request must be dropped", b)
-	})
-}
-
-// A request sent before any rep is there goes out exactly once when one
-// connects (ResendTime is off, so a second copy would be a duplicate).
-func TestReqSendBeforePeerDeliversOnce(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		q, a := sptest.New(t, req.NewSocket), sptest.New(t, rep.NewSocket)
-		require.NoError(t, sp.SetOption(q, req.ResendTime, 0))
-		ctx := sptest.Ctx(t)
-		sent := make(chan error, 1)
-		go func() { sent <- q.Send(ctx, []byte("early")) }()
-		addr := sptest.Listen(t, a, tr.Addr(t))
-		require.NoError(t, q.Dial(addr, sp.With(sp.ReconnectMin, 5*time.Millisecond)))
-		require.NoError(t, <-sent)
-		ac := repContext(t, a)
-		b, err := ac.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "early", string(b))
-		require.NoError(t, sp.SetOption(ac, sp.RecvTimeout, 200*time.Millisecond))
-		b, err = ac.Recv(ctx)
-		require.ErrorIs(t, err, sp.ErrTimeout, "the rep got the request twice: second copy %q", b)
 	})
 }
 

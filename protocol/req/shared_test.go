@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/sptest"
@@ -125,68 +124,4 @@ func TestSharedReqSocket(t *testing.T) {
 		require.Zero(t, wrong.Load(), "got %d replies meant for the other goroutine, want 0", wrong.Load())
 		t.Logf("%d Sends refused while the other goroutine's request was out", refused.Load())
 	})
-}
-
-// A request whose Recv gave up is canceled: it is not sent again, so a rep
-// that never answers sees it once however long the resend time runs.
-func TestCanceledRecvStopsResends(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		q, a := sptest.Pair(t, tr, req.NewSocket, rep.NewSocket)
-		require.NoError(t, sp.SetOption(q, req.ResendTime, 20*time.Millisecond))
-		ctx := sptest.Ctx(t)
-		require.NoError(t, q.Send(ctx, []byte("anyone?")))
-		short, cancel := context.WithTimeout(ctx, 70*time.Millisecond)
-		defer cancel()
-		_, err := q.Recv(short)
-		require.ErrorIs(t, err, sp.ErrTimeout)
-		resent := q.Stats().Counters["resends"]
-		require.NotZero(t, resent, "got no resends while Recv waited, want some (ResendTime 20ms)")
-
-		ac := repContext(t, a)
-		for range resent + 1 { // the first copy and every resend before the cancel
-			_, err := ac.Recv(ctx)
-			require.NoError(t, err)
-		}
-		require.NoError(t, sp.SetOption(ac, sp.RecvTimeout, 200*time.Millisecond))
-		b, err := ac.Recv(ctx)
-		require.ErrorIs(t, err, sp.ErrTimeout, "got %q after the cancel, want no more copies", b)
-		require.Equal(t, resent, q.Stats().Counters["resends"], "resends went on after Recv gave up")
-	})
-}
-
-// A request that its rep refuses (over its sp.RecvMaxSize, so the rep
-// closes the connection at once) is not resent in a tight loop: the
-// dialer backs off, as the pipes it makes live no time at all. Recv gives
-// up with an error that says the connection was lost, and after that the
-// request is not sent again. Five seconds, as the report that found it.
-func TestPoisonRequest(t *testing.T) {
-	for _, tr := range []string{"tcp", "ipc"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			a := sptest.New(t, rep.NewSocket)
-			require.NoError(t, sp.SetOption(a, sp.RecvMaxSize, 1024))
-			pipes := sptest.CountPipes(a, nil)
-			addr := sptest.TCPAddr(t)
-			if tr == "ipc" {
-				addr = sptest.IPCAddr(t)
-			}
-			addr = sptest.Listen(t, a, addr)
-			q := sptest.New(t, req.NewSocket)
-			require.NoError(t, q.Dial(addr, sp.WithDialSync())) // the default backoff, as a user has it
-			pipes.WaitLive(t, 1)
-			ctx, cancel := context.WithTimeout(sptest.Ctx(t), 3*time.Second)
-			defer cancel()
-			require.NoError(t, q.Send(ctx, make([]byte, 4096)))
-			_, err := q.Recv(ctx)
-			require.ErrorIs(t, err, sp.ErrTimeout)
-			require.Contains(t, err.Error(), "lost", "got %v, want it to say the connection was lost", err)
-			atRecv, resends := pipes.Added(), q.Stats().Counters["resends"]
-			time.Sleep(2 * time.Second) // the request must not be sent again
-			total := pipes.Added()
-			t.Logf("%d connections while Recv waited (3 s), %d in all (5 s), %d resends; Recv said: %v",
-				atRecv, total, resends, err)
-			require.LessOrEqual(t, total, 8, "got %d connections in 5 s, want a handful", total)
-			require.Equal(t, resends, q.Stats().Counters["resends"], "resent after Recv gave up")
-		})
-	}
 }

@@ -101,25 +101,6 @@ func TestSurveyTimeOption(t *testing.T) {
 	require.False(t, raw)
 }
 
-// A context's survey ends at its own deadline, independently of the
-// socket's survey.
-func TestContextDeadline(t *testing.T) {
-	s := newSurveyor(t, long)
-	r := respondents(t, sptest.All[0], s, 1)[0]
-	serve(t, r, tagged("r0"))
-	c, err := s.OpenContext()
-	require.NoError(t, err)
-	require.NoError(t, sp.SetOption(c, surveyor.SurveyTime, short))
-	ctx := sptest.Ctx(t)
-	_, err = c.Recv(ctx)
-	require.ErrorIs(t, err, sp.ErrBadState, "Recv on a context before its survey")
-	require.NoError(t, s.Send(ctx, []byte("long")))
-	require.NoError(t, c.Send(ctx, []byte("short")))
-	require.Equal(t, []string{"r0:short"}, collect(t, c, 1))
-	requireEnds(t, c)
-	require.Equal(t, []string{"r0:long"}, collect(t, s, 1), "the socket's survey, still running")
-}
-
 // Raw surveyors send the Header as given and receive the survey id in
 // Header; they talk to cooked and raw respondents alike.
 func TestRawRoundTrip(t *testing.T) {

@@ -3,12 +3,10 @@ package surveyor_test
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/sptest"
 	"github.com/spgo/sp/protocol/respondent"
-	"github.com/spgo/sp/protocol/surveyor"
 	"github.com/stretchr/testify/require"
 )
 
@@ -32,71 +30,6 @@ func TestSurveyReachesEveryRespondent(t *testing.T) {
 			})
 		})
 	}
-}
-
-// The survey's deadline ends Recv with sp.ErrTimeout, also when no one
-// answers, and every Recv after it fails the same way until the next survey.
-func TestSurveyDeadline(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		s := newSurveyor(t, short)
-		r := respondents(t, tr, s, 1)[0]
-		ctx := sptest.Ctx(t)
-
-		_, err := s.Recv(ctx)
-		require.ErrorIs(t, err, sp.ErrBadState, "Recv before any survey: got %v, want ErrBadState", err)
-
-		start := time.Now()
-		require.NoError(t, s.Send(ctx, []byte("anyone?")))
-		rc, err := r.OpenContext() // the socket itself would refuse to leave one unanswered
-		require.NoError(t, err)
-		defer rc.Close()
-		q, err := rc.Recv(ctx) // received, never answered
-		require.NoError(t, err)
-		require.Equal(t, "anyone?", string(q))
-		requireEnds(t, s)
-		took := time.Since(start)
-		require.GreaterOrEqual(t, took, short, "the survey ended after %v, before its %v", took, short)
-		require.Less(t, took, short+5*time.Second, "the survey ended after %v, want about %v", took, short)
-		requireEnds(t, s)
-
-		// Answers that came in time can still be read after the deadline.
-		require.NoError(t, s.Send(ctx, []byte("again")))
-		_, err = rc.Recv(ctx)
-		require.NoError(t, err)
-		require.NoError(t, rc.Send(ctx, []byte("in time")))
-		b, err := s.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "in time", string(b))
-		requireEnds(t, s)
-	})
-}
-
-// An answer that arrives after the deadline is dropped: the next survey's
-// Recv does not see it either.
-func TestLateAnswerDropped(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		s := newSurveyor(t, short)
-		r := respondents(t, tr, s, 1)[0]
-		ctx := sptest.Ctx(t)
-
-		require.NoError(t, s.Send(ctx, []byte("q1")))
-		_, err := r.Recv(ctx)
-		require.NoError(t, err)
-		requireEnds(t, s)
-		require.NoError(t, r.Send(ctx, []byte("late")))
-
-		require.NoError(t, sp.SetOption(s, surveyor.SurveyTime, long))
-		require.NoError(t, s.Send(ctx, []byte("q2")))
-		q, err := r.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "q2", string(q))
-		require.NoError(t, r.Send(ctx, []byte("a2")))
-		// "late" went first on the same connection: had it been kept, it
-		// would come before "a2".
-		b, err := s.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "a2", string(b), "got %q, want the answer to the second survey", b)
-	})
 }
 
 // A new survey cancels the old one: answers to the old one, whether they

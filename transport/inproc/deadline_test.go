@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -43,52 +44,52 @@ func recvAsync(c *conn) <-chan recvResult {
 	return ch
 }
 
+// TestReadDeadline runs in a synctest bubble, on fake time: a Recv ends at
+// exactly its deadline, however it was set.
 func TestReadDeadline(t *testing.T) {
 	tests := []struct {
 		name string
 		set  func(c *conn) // sets the deadline, before or during a Recv
 		late bool          // set it while Recv waits
-		max  time.Duration // how long the Recv may take
+		want time.Duration // how long the Recv takes
 	}{
-		{"past, before Recv", func(c *conn) { c.SetReadDeadline(time.Unix(1, 0)) }, false, time.Second},
-		{"past, during Recv", func(c *conn) { c.SetReadDeadline(time.Unix(1, 0)) }, true, time.Second},
-		{"30ms ahead", func(c *conn) { c.SetReadDeadline(time.Now().Add(30 * time.Millisecond)) }, false, 2 * time.Second},
-		{"moved nearer during Recv", func(c *conn) { c.SetReadDeadline(time.Now().Add(20 * time.Millisecond)) }, true, 2 * time.Second},
+		{"past, before Recv", func(c *conn) { c.SetReadDeadline(time.Unix(1, 0)) }, false, 0},
+		{"past, during Recv", func(c *conn) { c.SetReadDeadline(time.Unix(1, 0)) }, true, 0},
+		{"30ms ahead", func(c *conn) { c.SetReadDeadline(time.Now().Add(30 * time.Millisecond)) }, false, 30 * time.Millisecond},
+		{"moved nearer during Recv", func(c *conn) { c.SetReadDeadline(time.Now().Add(20 * time.Millisecond)) }, true, 20 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, b := connPair(t)
-			if tt.late {
-				b.SetReadDeadline(time.Now().Add(time.Hour))
-			} else {
-				tt.set(b)
-			}
-			start := time.Now()
-			ch := recvAsync(b)
-			if tt.late {
-				time.Sleep(10 * time.Millisecond) // let Recv wait
-				tt.set(b)
-			}
-			var r recvResult
-			select {
-			case r = <-ch:
-			case <-time.After(tt.max):
-				t.Fatalf("Recv still waits after %v: got no error, want a deadline error", tt.max)
-			}
-			require.ErrorIs(t, r.err, os.ErrDeadlineExceeded, "got %v, want a deadline error", r.err)
-			require.Less(t, time.Since(start), tt.max)
+			synctest.Test(t, func(t *testing.T) {
+				a, b := connPair(t)
+				if tt.late {
+					b.SetReadDeadline(time.Now().Add(time.Hour))
+				} else {
+					tt.set(b)
+				}
+				start := time.Now()
+				ch := recvAsync(b)
+				if tt.late {
+					synctest.Wait() // Recv waits
+					tt.set(b)
+				}
+				r := <-ch
+				require.ErrorIs(t, r.err, os.ErrDeadlineExceeded, "got %v, want a deadline error", r.err)
+				took := time.Since(start)
+				require.Equal(t, tt.want, took, "Recv ended after %v, want %v", took, tt.want)
 
-			// Nothing is lost: with the deadline cleared, what is sent
-			// next arrives.
-			require.NoError(t, b.SetReadDeadline(time.Time{}))
-			ch = recvAsync(b)
-			ok, _, err := a.SendNow(numbered(7))
-			require.True(t, ok)
-			require.NoError(t, err)
-			r = <-ch
-			require.NoError(t, r.err)
-			require.Equal(t, "7", string(r.m.Body), "got %q, want %q", r.m.Body, "7")
-			r.m.Free()
+				// Nothing is lost: with the deadline cleared, what is sent
+				// next arrives.
+				require.NoError(t, b.SetReadDeadline(time.Time{}))
+				ch = recvAsync(b)
+				ok, _, err := a.SendNow(numbered(7))
+				require.True(t, ok)
+				require.NoError(t, err)
+				r = <-ch
+				require.NoError(t, r.err)
+				require.Equal(t, "7", string(r.m.Body), "got %q, want %q", r.m.Body, "7")
+				r.m.Free()
+			})
 		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/sptest"
@@ -14,9 +16,13 @@ import (
 )
 
 // Serve answers each surveyor's surveys to that surveyor, and a handler
-// that returns an error simply does not answer.
+// that returns an error simply does not answer: the survey it skips gets
+// nothing until the caller's deadline, at exactly that time. It runs in a
+// synctest bubble over inproc, on fake time (the deadline is the
+// surveyor's, not the transport's).
 func TestServe(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+	synctest.Test(t, func(t *testing.T) {
+		const deadline = sptest.Timeout / 20
 		r := sptest.New(t, respondent.NewSocket)
 		ctx, cancel := context.WithCancel(sptest.Ctx(t))
 		done := make(chan error, 1)
@@ -36,7 +42,7 @@ func TestServe(t *testing.T) {
 		for i := range ss {
 			ss[i] = sptest.New(t, surveyor.NewSocket)
 			require.NoError(t, sp.SetOption(ss[i], surveyor.SurveyTime, sptest.Timeout/4))
-			sptest.Connect(t, r, ss[i], tr.Addr(t))
+			sptest.Connect(t, r, ss[i], sptest.InprocAddr())
 		}
 		for i, s := range ss {
 			q := fmt.Sprintf("s%d", i)
@@ -46,13 +52,15 @@ func TestServe(t *testing.T) {
 				break
 			}
 		}
-		short, stop := context.WithTimeout(ctx, sptest.Timeout/20)
+		start := time.Now()
+		short, stop := context.WithTimeout(ctx, deadline)
 		defer stop()
 		got, err := surveyor.SurveyAll(short, ss[0], []byte("skip"))
 		require.ErrorIs(t, err, sp.ErrTimeout)
 		require.Empty(t, got)
-		sptest.Eventually(t, "the handler's error counted", func() bool {
-			return r.Stats().Counters["handler_errors"] == 1
-		})
+		require.Equal(t, deadline, time.Since(start), "SurveyAll returned after %v, want %v", time.Since(start), deadline)
+		synctest.Wait()
+		n := r.Stats().Counters["handler_errors"]
+		require.Equal(t, uint64(1), n, "handler errors: got %d, want 1", n)
 	})
 }
