@@ -1,7 +1,16 @@
-// Package interop runs the reference C peers, nngcat (Debian nng-utils, nng
-// 1.5.2) and nanocat (Debian nanomsg-utils, nanomsg 1.1.5), from tests. Tool
-// and Start skip the test when the command is missing, unless SP_INTEROP=require
-// (set by .ci/run), which turns that into a failure.
+// Package interop runs the reference peers from tests: nngcat (Debian
+// nng-utils, nng 1.5.2) and nanocat (Debian nanomsg-utils, nanomsg 1.1.5)
+// from PATH, and the newest peers that ../shared/peers/build.sh builds and
+// its env.sh names: nngcat of nng 1.12 ($NNG112/bin/nngcat) and of nng 2.0
+// ($NNG20/bin/nngcat), and mangos v3.4.2's macat ($MACAT). Each is a Peer
+// (NNGCat15, NNGCat112, NNGCat20, Nanocat, Macat). Tool, Start and the Peer
+// methods skip the test when the command is missing, with one line saying how
+// to get it, unless SP_INTEROP=require (set by .ci/run), which turns that into
+// a failure.
+//
+// To get the newest peers locally:
+//
+//	../shared/peers/build.sh && source ~/.cache/sp-peers/env.sh
 //
 // # Cheat-sheet (every line checked against nng 1.5.2 and nanomsg 1.1.5)
 //
@@ -103,24 +112,21 @@ import (
 // packages names the Debian package of each known tool, for skip messages.
 var packages = map[string]string{"nngcat": "nng-utils", "nanocat": "nanomsg-utils"}
 
-// Tool returns the path of the named command (e.g. "nngcat"). If it is
-// missing, the test is skipped with a clear message, unless the environment has
-// SP_INTEROP=require, in which case the test fails.
+// Tool returns the path of the named command (e.g. "nngcat"), looked up on
+// PATH. If it is missing, the test is skipped with one line saying how to get
+// it, unless the environment has SP_INTEROP=require, in which case the test
+// fails. Peer.Path does the same for a Peer.
 func Tool(t testing.TB, name string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err == nil {
 		return path
 	}
-	hint := ""
+	hint := "install it"
 	if pkg, ok := packages[name]; ok {
-		hint = fmt.Sprintf(" (apt-get install %s)", pkg)
+		hint = "apt-get install " + pkg
 	}
-	if os.Getenv("SP_INTEROP") == "require" {
-		t.Fatalf("interop: %s not found%s and SP_INTEROP=require: %v", name, hint, err)
-	} else {
-		t.Skipf("interop: %s not found%s, skipping; set SP_INTEROP=require to fail instead", name, hint)
-	}
+	Missing(t, fmt.Sprintf("%s not found", name), hint)
 	return ""
 }
 
@@ -139,8 +145,14 @@ type Proc struct {
 // what the process printed.
 func Start(t testing.TB, name string, args ...string) *Proc {
 	t.Helper()
-	p := &Proc{name: name + " " + strings.Join(args, " "), done: make(chan struct{})}
-	p.cmd = exec.Command(Tool(t, name), args...)
+	return start(t, name, Tool(t, name), args)
+}
+
+// start starts the command at path, naming it label in messages.
+func start(t testing.TB, label, path string, args []string) *Proc {
+	t.Helper()
+	p := &Proc{name: label + " " + strings.Join(args, " "), done: make(chan struct{})}
+	p.cmd = exec.Command(path, args...)
 	p.cmd.Stdout = &p.stdout
 	p.cmd.Stderr = &p.stderr
 	p.cmd.WaitDelay = 2 * time.Second // don't hang on pipes held by children
