@@ -19,7 +19,7 @@ import (
 // The survey is p, the answer answer(p) (for the short payload, a body that
 // starts with 0xff, so a peer that took body bytes for backtrace would show).
 func TestSurvey(t *testing.T) {
-	forEach(t, []string{"sp-surveyor", "sp-respondent"}, func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload) {
+	forEach(t, tools, []string{"sp-surveyor", "sp-respondent"}, func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload) {
 		survey, reply := p.b, answer(p)
 		if role == "sp-surveyor" {
 			s := newSocket(t, surveyor.NewSocket)
@@ -103,11 +103,17 @@ func TestSurveyRawHeaders(t *testing.T) {
 }
 
 // TestSurveyFanOut: one survey reaches several peers at once. An sp surveyor
-// asks an nngcat and a nanocat respondent together, and an nngcat surveyor
-// asks two sp respondents, one over tcp and one over ipc.
+// asks every nngcat version and a nanocat respondent together, and an nngcat
+// surveyor (each version) asks two sp respondents, one over tcp and one over
+// ipc.
 func TestSurveyFanOut(t *testing.T) {
 	t.Run("sp-surveyor", func(t *testing.T) {
 		t.Parallel()
+		var want []string
+		for _, tl := range tools {
+			tl.path(t) // all or nothing: skip (or fail) before starting any
+			want = append(want, "from "+tl.name)
+		}
 		s := newSocket(t, surveyor.NewSocket)
 		require.NoError(t, sp.SetOption(s, surveyor.SurveyTime, timeout))
 		var procs []*interop.Proc
@@ -115,7 +121,7 @@ func TestSurveyFanOut(t *testing.T) {
 			up := pipeUp(s)
 			url := listen(t, s, transports[0])
 			args := append(tl.addr(false, url), tl.proto("respondent"), "--quoted", "--data", "from "+tl.name)
-			procs = append(procs, interop.Start(t, tl.name, args...))
+			procs = append(procs, tl.start(t, args...))
 			waitUp(t, up, procs[len(procs)-1])
 		}
 		require.NoError(t, s.Send(ctx(t), []byte("all?")))
@@ -126,41 +132,49 @@ func TestSurveyFanOut(t *testing.T) {
 			got = append(got, string(b))
 		}
 		slices.Sort(got)
-		require.Equal(t, []string{"from nanocat", "from nngcat"}, got)
+		slices.Sort(want)
+		require.Equal(t, want, got)
 		for i, tl := range tools {
 			procs[i].WaitStdout(t, []byte("\"all?\"\n"), timeout)
 			require.Equal(t, "\"all?\"\n", string(procs[i].Stdout()), "%s printed", tl.name)
 		}
 	})
-	t.Run("sp-respondents", func(t *testing.T) {
-		t.Parallel()
-		nng := tools[0]
-		// nngcat listens on both addresses and surveys after 1 s, by
-		// which time both sp respondents, dialing in the background, are
-		// connected.
-		args := []string{nng.proto("surveyor"), "--quoted", "--data", "all?", "--delay", "1"}
-		urls := make([]string, len(transports))
-		for i, tr := range transports {
-			urls[i] = tr.free(t)
-			args = append(args, "--listen", urls[i])
-		}
-		c := interop.Start(t, nng.name, args...)
-		rs := make([]sp.Socket, len(urls))
-		for i, url := range urls {
-			rs[i] = newSocket(t, respondent.NewSocket)
-			dial(t, rs[i], url)
-		}
-		for i, r := range rs {
-			q, err := r.Recv(ctx(t))
-			require.NoError(t, err, "respondent over %s", transports[i].name)
-			require.Equal(t, "all?", string(q))
-			require.NoError(t, r.Send(ctx(t), []byte(transports[i].name)))
-		}
-		require.NoError(t, c.Wait(timeout))
-		lines := strings.Split(strings.TrimSuffix(string(c.Stdout()), "\n"), "\n")
-		slices.Sort(lines)
-		require.Equal(t, []string{`"ipc"`, `"tcp"`}, lines, "nngcat printed")
-	})
+	for _, nng := range nngcats {
+		t.Run(nng.name+"/sp-respondents", func(t *testing.T) {
+			t.Parallel()
+			surveyFanOutToSP(t, nng)
+		})
+	}
+}
+
+// surveyFanOutToSP: an nngcat surveyor asks an sp respondent over each
+// transport at once.
+func surveyFanOutToSP(t *testing.T, nng tool) {
+	// nngcat listens on both addresses and surveys after 1 s, by
+	// which time both sp respondents, dialing in the background, are
+	// connected.
+	args := []string{nng.proto("surveyor"), "--quoted", "--data", "all?", "--delay", "1"}
+	urls := make([]string, len(transports))
+	for i, tr := range transports {
+		urls[i] = tr.free(t)
+		args = append(args, "--listen", urls[i])
+	}
+	c := nng.start(t, args...)
+	rs := make([]sp.Socket, len(urls))
+	for i, url := range urls {
+		rs[i] = newSocket(t, respondent.NewSocket)
+		dial(t, rs[i], url)
+	}
+	for i, r := range rs {
+		q, err := r.Recv(ctx(t))
+		require.NoError(t, err, "respondent over %s", transports[i].name)
+		require.Equal(t, "all?", string(q))
+		require.NoError(t, r.Send(ctx(t), []byte(transports[i].name)))
+	}
+	require.NoError(t, c.Wait(timeout))
+	lines := strings.Split(strings.TrimSuffix(string(c.Stdout()), "\n"), "\n")
+	slices.Sort(lines)
+	require.Equal(t, []string{`"ipc"`, `"tcp"`}, lines, "nngcat printed")
 }
 
 // surveyorArgs returns the flags of a C surveyor that sends survey once and

@@ -43,7 +43,7 @@ func wsForEach(t *testing.T, roles []string, fn func(t *testing.T, tl tool, role
 					}
 					t.Run(fmt.Sprintf("%s/ws/%s-%s/%s", tl.name, role, verb, p.name), func(t *testing.T) {
 						t.Parallel()
-						interop.Tool(t, tl.name)
+						tl.path(t)
 						fn(t, tl, role, spListens, p)
 					})
 				}
@@ -62,13 +62,13 @@ func wsConnect(t *testing.T, s sp.Socket, tl tool, spListens bool, toolArgs ...s
 		require.NoError(t, err)
 		require.NoError(t, l.Listen())
 		url := fmt.Sprintf("ws://127.0.0.1:%d/sp/ws", l.Addr().(*net.TCPAddr).Port)
-		return interop.Start(t, tl.name, append(tl.addr(false, url), toolArgs...)...)
+		return tl.start(t, append(tl.addr(false, url), toolArgs...)...)
 	}
 	url := fmt.Sprintf("ws://127.0.0.1:%d", interop.FreeTCPPort(t))
 	if tl.nng {
 		url += "/c/ws"
 	}
-	p := interop.Start(t, tl.name, append(tl.addr(true, url), toolArgs...)...)
+	p := tl.start(t, append(tl.addr(true, url), toolArgs...)...)
 	dial(t, s, url)
 	return p
 }
@@ -161,13 +161,13 @@ func TestWSWrongProtocol(t *testing.T) {
 	for _, tl := range tools {
 		t.Run(tl.name, func(t *testing.T) {
 			t.Parallel()
-			interop.Tool(t, tl.name)
+			tl.path(t)
 			s := newSocket(t, sub.NewSocket)
 			url := fmt.Sprintf("ws://127.0.0.1:%d", interop.FreeTCPPort(t))
 			if tl.nng {
 				url += "/rep"
 			}
-			interop.Start(t, tl.name, append(tl.addr(true, url), tl.proto("rep"), "--data", "x")...)
+			tl.start(t, append(tl.addr(true, url), tl.proto("rep"), "--data", "x")...)
 			var err error
 			require.Eventually(t, func() bool {
 				err = s.Dial(url, sp.WithDialSync())
