@@ -14,6 +14,15 @@
 //
 // # Cheat-sheet (every line checked against nng 1.5.2 and nanomsg 1.1.5)
 //
+// nngcat of nng 1.12 and 2.0 behave as 1.5.2 in everything below, checked by
+// running each scenario of test/interop against all three: the same flags
+// (2.0 only dropped --zt-home, as it dropped zt://), the same output formats
+// byte for byte, the same exit statuses and error lines. What differs:
+// --version ("1.5.2", "1.11.0" for 1.12.0, whose headers were not bumped,
+// "2.0.0dev"), and what 2.0 has that the others lack (udp://, dtls://). A C
+// program on libnng 2.0 must call nng_init(NULL) first and finds the
+// protocols in nng.h (see test/interop/testdata/nngecho.c).
+//
 // Protocols, both tools: --req --rep --pub --sub --push --pull --surveyor
 // --respondent. nngcat also takes --req0 etc. and --pair0/--pair1; nanocat
 // has --pair (pair v0) and --bus. nngcat's bare --pair is broken in 1.5.2
@@ -78,8 +87,8 @@
 // nngcat's --interval, --delay, --recv-timeout and --send-timeout take whole
 // seconds ("Integer argument expected." for 0.5, exit 1). nanocat accepts
 // fractions for --interval and --delay but truncates --recv-timeout (0.5 makes
-// it return at once). nngcat --version prints "1.5.2\n"; nanocat has no
-// --version (exit 1).
+// it return at once). nngcat --version prints "1.5.2\n" (or "1.11.0\n",
+// "2.0.0dev\n"); nanocat has no --version (exit 1).
 //
 // sub: without --subscribe both tools receive everything; --subscribe TOPIC
 // (repeatable) filters by prefix.
@@ -93,6 +102,19 @@
 //	nngcat --sub --dial tcp://127.0.0.1:PORT --subscribe "" --quoted --count 2
 //	nngcat --pull --listen tcp://127.0.0.1:PORT --quoted --count 3
 //	nngcat --pair1 --dial tcp://127.0.0.1:PORT --data hi --interval 1 --count 2 --quoted
+//
+// # macat (mangos v3.4.2)
+//
+// macat takes nanocat's address flags (--bind, --connect), protocol names
+// without a version (--req ... --bus, --pair, --star: the only other star),
+// and Go durations (--send-interval 200ms; a bare number is whole seconds;
+// there is no --interval or --delay, but --send-interval/-i and
+// --send-delay/-d). Its --connect tries once, synchronously, and exits 1 with
+// no listener. --count limits sends only: rep, respondent, pull, sub, and bus,
+// star or pair without --data run until killed or --recv-timeout; a req
+// prints the reply and exits 0. --quoted escapes as nngcat does but prints
+// no surrounding double quotes: "hi" arrives as the line hi. There is no
+// --version (it says "no such option", exit 1).
 package interop
 
 import (
