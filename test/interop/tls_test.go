@@ -31,8 +31,9 @@ import (
 	sptls "github.com/spgo/sp/transport/tls"
 )
 
-// tls+tcp against nngcat (nng 1.5.2 on mbedTLS 2, so TLS 1.2). What nngcat
-// does, checked here:
+// tls+tcp against every nngcat: 1.5.2, and 1.12 and 2.0 as build.sh builds
+// them, all on mbedTLS 2 (Debian's), so TLS 1.2. What nngcat does, the same in
+// every version, checked here:
 //
 //   - --cert FILE --key FILE (or one --cert file holding both) sets its
 //     certificate; --cacert FILE the CA it trusts. A dialer needs --cacert
