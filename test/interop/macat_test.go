@@ -10,6 +10,7 @@ import (
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/interop"
 	"github.com/spgo/sp/internal/sptest"
+	"github.com/spgo/sp/internal/wire"
 	"github.com/spgo/sp/protocol/star"
 )
 
@@ -103,6 +104,41 @@ func TestStarRelay(t *testing.T) {
 			require.NoError(t, sp.SetOption(a, sp.RecvTimeout, 300*time.Millisecond))
 			echo, err := a.Recv(ctx(t))
 			require.ErrorIs(t, err, sp.ErrTimeout, "a received %q, want nothing (its own message back)", echo)
+		})
+	}
+}
+
+// TestStarMacatHopCount pins down how mangos counts star hops, with a raw sp
+// star and macat --star, over each transport: macat originates a message
+// with hop count 0 on the wire (sp sends 1), and it drops a message that
+// arrives with a count of 8 or more (sp drops only over sp.MaxTTL, 8), so a
+// message that sp would still deliver after 8 hops stops at a mangos member.
+func TestStarMacatHopCount(t *testing.T) {
+	for _, tr := range transports {
+		t.Run("macat/"+tr.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSocket(t, star.NewRawSocket)
+			url := listen(t, s, tr)
+			c := macat.start(t, append([]string{"--star", "--connect", url, "--data", "from macat", "--quoted"},
+				macat.every(200*time.Millisecond)...)...)
+			m, err := s.RecvMsg(ctx(t))
+			require.NoError(t, err)
+			require.Equal(t, "from macat", string(m.Body), "sp raw star received %q, want %q", m.Body, "from macat")
+			require.Equal(t, []byte{0, 0, 0, 0}, m.Header, "hop header from macat: got % x, want 00 00 00 00", m.Header)
+			// A raw sp star sends its Header's count plus one: 8, then 7.
+			for _, f := range []struct {
+				hop  uint32
+				body string
+			}{{7, "eight hops"}, {6, "seven hops"}} {
+				out := sp.NewMessage(16)
+				out.Header = wire.AppendUint32(out.Header, f.hop)
+				out.Body = append(out.Body, f.body...)
+				require.NoError(t, s.SendMsg(ctx(t), out))
+			}
+			// One pipe keeps order: had macat taken "eight hops", it
+			// would have printed it first.
+			c.WaitStdout(t, []byte("seven hops\n"), timeout)
+			require.Equal(t, "seven hops\n", string(c.Stdout()), "macat printed %q, want only the 7-hop message", c.Stdout())
 		})
 	}
 }
