@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,10 +129,10 @@ func (p *pkiFiles) nngServer() []string {
 }
 func (p *pkiFiles) nngClient() []string { return []string{"--cacert", p.ca} }
 
-// tlsConnect connects s and nngcat over tls+tcp: with spListens, s listens
-// (on every interface: nngcat dials localhost, which may be ::1) and nngcat
-// dials; otherwise nngcat listens on 127.0.0.1 and s dials it. args are
-// nngcat's other flags, TLS ones included.
+// tlsConnect connects s and the tool (nngcat or macat) over tls+tcp: with
+// spListens, s listens (on every interface: the tool dials localhost, which
+// may be ::1) and the tool dials; otherwise the tool listens on 127.0.0.1 and
+// s dials it. args are the tool's other flags, TLS ones included.
 func tlsConnect(t *testing.T, tl tool, s sp.Socket, p *pkiFiles, spListens bool, args ...string) *interop.Proc {
 	t.Helper()
 	if spListens {
@@ -139,20 +140,21 @@ func tlsConnect(t *testing.T, tl tool, s sp.Socket, p *pkiFiles, spListens bool,
 		require.NoError(t, err)
 		require.NoError(t, l.Listen())
 		url := fmt.Sprintf("tls+tcp://localhost:%d", l.Addr().(*net.TCPAddr).Port)
-		return tl.start(t, append([]string{"--dial", url}, args...)...)
+		return tl.start(t, append(tl.addr(false, url), args...)...)
 	}
 	url := fmt.Sprintf("tls+tcp://127.0.0.1:%d", interop.FreeTCPPort(t))
-	c := tl.start(t, append([]string{"--listen", url}, args...)...)
+	c := tl.start(t, append(tl.addr(true, url), args...)...)
 	require.NoError(t, s.Dial(url, sp.With(sp.TLSConfig, p.clientConfig()),
 		sp.With(sp.ReconnectMin, 10*time.Millisecond), sp.With(sp.ReconnectMax, 100*time.Millisecond)))
 	return c
 }
 
-// tlsForEach runs fn as a parallel subtest for each nngcat version, sp role,
-// direction and payload, with nngcat's TLS flags for that direction.
-func tlsForEach(t *testing.T, roles []string, fn func(t *testing.T, tl tool, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload)) {
+// tlsForEach runs fn as a parallel subtest for each tool of tls, sp role,
+// direction and payload, with the tool's TLS flags for that direction
+// (macat's are nngcat's).
+func tlsForEach(t *testing.T, tls []tool, roles []string, fn func(t *testing.T, tl tool, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload)) {
 	p := newPKI(t, "interop")
-	for _, tl := range nngcats {
+	for _, tl := range tls {
 		for _, role := range roles {
 			for _, spListens := range []bool{true, false} {
 				for _, pl := range payloads {
@@ -171,25 +173,26 @@ func tlsForEach(t *testing.T, roles []string, fn func(t *testing.T, tl tool, p *
 	}
 }
 
-// TestTLSReqRep: sp req <-> nngcat rep and nngcat req <-> sp rep over
-// tls+tcp, both directions of connection, payloads with every byte value
-// and of 64 KiB (several TLS records).
+// TestTLSReqRep: sp req <-> C rep and C req <-> sp rep over tls+tcp, against
+// every nngcat and macat, both directions of connection, payloads with every
+// byte value and of 64 KiB (several TLS records).
 func TestTLSReqRep(t *testing.T) {
-	tlsForEach(t, []string{"sp-req", "sp-rep"}, func(t *testing.T, tl tool, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload) {
+	tlsForEach(t, append(slices.Clone(nngcats), macat), []string{"sp-req", "sp-rep"}, func(t *testing.T, tl tool, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload) {
 		request, reply := pl.b, answer(pl)
 		if role == "sp-req" {
 			s := newSocket(t, req.NewSocket)
-			c := tlsConnect(t, tl, s, p, spListens, append(tlsArgs, "--rep", "--raw", "--file", writeFile(t, reply), "--count", "1")...)
+			args := append(append(tlsArgs, "--rep", "--raw", "--file", writeFile(t, reply)), tl.count(1)...)
+			c := tlsConnect(t, tl, s, p, spListens, args...)
 			require.NoError(t, s.Send(ctx(t), request))
 			m, err := s.RecvMsg(ctx(t))
 			require.NoError(t, err)
 			requireBytes(t, reply, m.Body, "sp req received reply")
-			peer := "interop server" // the nngcat listener's certificate
+			peer := "interop server" // the C listener's certificate
 			if spListens {
-				peer = "" // nngcat dials without a certificate
+				peer = "" // the peer dials without a certificate
 			}
 			requireTLSPeer(t, m.Pipe(), peer)
-			waitExact(t, c, tl, request, true)
+			waitExact(t, c, tl, request, tl.nng) // a macat rep runs until killed
 			return
 		}
 		s := newSocket(t, rep.NewSocket)
@@ -222,7 +225,7 @@ func requireTLSPeer(t *testing.T, pipe sp.Pipe, cn string) {
 
 // TestTLSPubSub: sp pub -> nngcat sub and nngcat pub -> sp sub over tls+tcp.
 func TestTLSPubSub(t *testing.T) {
-	tlsForEach(t, []string{"sp-pub", "sp-sub"}, func(t *testing.T, tl tool, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload) {
+	tlsForEach(t, nngcats, []string{"sp-pub", "sp-sub"}, func(t *testing.T, tl tool, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload) {
 		if role == "sp-pub" {
 			s := newSocket(t, pub.NewSocket)
 			pipes := sptest.CountPipes(s, nil)
