@@ -134,8 +134,11 @@ func nngecho(t *testing.T, lib libnng) string {
 	if lib.peer == nil {
 		args = append(args, "-lnng")
 	} else {
+		hint = lib.peer.Hint
+		if os.Getenv(lib.peer.Env) == "" {
+			interop.Missing(t, fmt.Sprintf("%s not found ($%s is not set)", lib.name, lib.peer.Env), hint)
+		}
 		dir := lib.peer.Dir(t)
-		hint = "run ../shared/peers/build.sh and source its env.sh"
 		libs := os.Getenv("NNG_LIBS")
 		if libs == "" {
 			libs = "-lmbedtls -lmbedx509 -lmbedcrypto -lpthread"
