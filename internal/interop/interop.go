@@ -1,9 +1,27 @@
-// Package interop runs the reference C peers, nngcat (Debian nng-utils, nng
-// 1.5.2) and nanocat (Debian nanomsg-utils, nanomsg 1.1.5), from tests. Tool
-// and Start skip the test when the command is missing, unless SP_INTEROP=require
-// (set by .ci/run), which turns that into a failure.
+// Package interop runs the reference peers from tests: nngcat (Debian
+// nng-utils, nng 1.5.2) and nanocat (Debian nanomsg-utils, nanomsg 1.1.5)
+// from PATH, and the newest peers that ../shared/peers/build.sh builds and
+// its env.sh names: nngcat of nng 1.12 ($NNG112/bin/nngcat) and of nng 2.0
+// ($NNG20/bin/nngcat), and mangos v3.4.2's macat ($MACAT). Each is a Peer
+// (NNGCat15, NNGCat112, NNGCat20, Nanocat, Macat). Tool, Start and the Peer
+// methods skip the test when the command is missing, with one line saying how
+// to get it, unless SP_INTEROP=require (set by .ci/run), which turns that into
+// a failure.
+//
+// To get the newest peers locally:
+//
+//	../shared/peers/build.sh && source ~/.cache/sp-peers/env.sh
 //
 // # Cheat-sheet (every line checked against nng 1.5.2 and nanomsg 1.1.5)
+//
+// nngcat of nng 1.12 and 2.0 behave as 1.5.2 in everything below, checked by
+// running each scenario of test/interop against all three: the same flags
+// (2.0 only dropped --zt-home, as it dropped zt://), the same output formats
+// byte for byte, the same exit statuses and error lines. What differs:
+// --version ("1.5.2", "1.11.0" for 1.12.0, whose headers were not bumped,
+// "2.0.0dev"), and what 2.0 has that the others lack (udp://, dtls://). A C
+// program on libnng 2.0 must call nng_init(NULL) first and finds the
+// protocols in nng.h (see test/interop/testdata/nngecho.c).
 //
 // Protocols, both tools: --req --rep --pub --sub --push --pull --surveyor
 // --respondent. nngcat also takes --req0 etc. and --pair0/--pair1; nanocat
@@ -69,8 +87,8 @@
 // nngcat's --interval, --delay, --recv-timeout and --send-timeout take whole
 // seconds ("Integer argument expected." for 0.5, exit 1). nanocat accepts
 // fractions for --interval and --delay but truncates --recv-timeout (0.5 makes
-// it return at once). nngcat --version prints "1.5.2\n"; nanocat has no
-// --version (exit 1).
+// it return at once). nngcat --version prints "1.5.2\n" (or "1.11.0\n",
+// "2.0.0dev\n"); nanocat has no --version (exit 1).
 //
 // sub: without --subscribe both tools receive everything; --subscribe TOPIC
 // (repeatable) filters by prefix.
@@ -84,6 +102,19 @@
 //	nngcat --sub --dial tcp://127.0.0.1:PORT --subscribe "" --quoted --count 2
 //	nngcat --pull --listen tcp://127.0.0.1:PORT --quoted --count 3
 //	nngcat --pair1 --dial tcp://127.0.0.1:PORT --data hi --interval 1 --count 2 --quoted
+//
+// # macat (mangos v3.4.2)
+//
+// macat takes nanocat's address flags (--bind, --connect), protocol names
+// without a version (--req ... --bus, --pair, --star: the only other star),
+// and Go durations (--send-interval 200ms; a bare number is whole seconds;
+// there is no --interval or --delay, but --send-interval/-i and
+// --send-delay/-d). Its --connect tries once, synchronously, and exits 1 with
+// no listener. --count limits sends only: rep, respondent, pull, sub, and bus,
+// star or pair without --data run until killed or --recv-timeout; a req
+// prints the reply and exits 0. --quoted escapes as nngcat does but prints
+// no surrounding double quotes: "hi" arrives as the line hi. There is no
+// --version (it says "no such option", exit 1).
 package interop
 
 import (
@@ -103,24 +134,21 @@ import (
 // packages names the Debian package of each known tool, for skip messages.
 var packages = map[string]string{"nngcat": "nng-utils", "nanocat": "nanomsg-utils"}
 
-// Tool returns the path of the named command (e.g. "nngcat"). If it is
-// missing, the test is skipped with a clear message, unless the environment has
-// SP_INTEROP=require, in which case the test fails.
+// Tool returns the path of the named command (e.g. "nngcat"), looked up on
+// PATH. If it is missing, the test is skipped with one line saying how to get
+// it, unless the environment has SP_INTEROP=require, in which case the test
+// fails. Peer.Path does the same for a Peer.
 func Tool(t testing.TB, name string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err == nil {
 		return path
 	}
-	hint := ""
+	hint := "install it"
 	if pkg, ok := packages[name]; ok {
-		hint = fmt.Sprintf(" (apt-get install %s)", pkg)
+		hint = "apt-get install " + pkg
 	}
-	if os.Getenv("SP_INTEROP") == "require" {
-		t.Fatalf("interop: %s not found%s and SP_INTEROP=require: %v", name, hint, err)
-	} else {
-		t.Skipf("interop: %s not found%s, skipping; set SP_INTEROP=require to fail instead", name, hint)
-	}
+	Missing(t, fmt.Sprintf("%s not found", name), hint)
 	return ""
 }
 
@@ -139,8 +167,14 @@ type Proc struct {
 // what the process printed.
 func Start(t testing.TB, name string, args ...string) *Proc {
 	t.Helper()
-	p := &Proc{name: name + " " + strings.Join(args, " "), done: make(chan struct{})}
-	p.cmd = exec.Command(Tool(t, name), args...)
+	return start(t, name, Tool(t, name), args)
+}
+
+// start starts the command at path, naming it label in messages.
+func start(t testing.TB, label, path string, args []string) *Proc {
+	t.Helper()
+	p := &Proc{name: label + " " + strings.Join(args, " "), done: make(chan struct{})}
+	p.cmd = exec.Command(path, args...)
 	p.cmd.Stdout = &p.stdout
 	p.cmd.Stderr = &p.stderr
 	p.cmd.WaitDelay = 2 * time.Second // don't hang on pipes held by children

@@ -14,8 +14,10 @@
 // h sends h+1). On receipt, a message shorter than 4 bytes or whose count
 // is over 0xff closes the pipe; one whose count is over sp.MaxTTL (default
 // 8) is dropped, neither delivered nor forwarded, and a member does not
-// forward what its peers would drop. (mangos' originator may count from 0:
-// then a message crosses one hop more through sp members.)
+// forward what its peers would drop. (mangos counts differently, as checked
+// against macat in test/interop: its originator sends 0, and a mangos member
+// drops a count of 8 or more; so a message crosses one hop more through sp
+// members, and one that sp sends on with a count of 8 stops at a mangos one.)
 //
 // Raw sockets (NewRawSocket) do not forward: Recv leaves the hop count in
 // Message.Header, and Send takes it from there (an empty Header counts as

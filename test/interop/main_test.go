@@ -1,13 +1,17 @@
 // Package interop_test checks that sp sockets interoperate on the wire with the
-// reference C implementations: nng 1.5.2 (nngcat) and nanomsg 1.1 (nanocat).
+// reference implementations: nngcat of nng 1.5.2 (Debian), 1.12 and 2.0,
+// nanocat of nanomsg 1.1, and macat of mangos v3.4.2 (see internal/interop for
+// where each comes from).
 //
-// Every pattern (req/rep, pub/sub, push/pull, pair v0) runs against both tools,
-// over tcp and ipc, with sp listening and with sp dialing, and with sp on each
-// side of asymmetric patterns. Payloads carry every byte value (0x00 and 0xff
-// included) and one is 64 KiB; the C tools read them with --file and print what
-// they receive with --raw, so the comparison is byte for byte.
+// Every pattern (req/rep, pub/sub, push/pull, pair v0, survey) runs against
+// every nngcat version and nanocat, over tcp and ipc, with sp listening and
+// with sp dialing, and with sp on each side of asymmetric patterns; req/rep,
+// bus and star run against macat too. Payloads carry every byte value (0x00
+// and 0xff included) and one is 64 KiB; the peers read them with --file and
+// print what they receive with --raw, so the comparison is byte for byte.
 //
-// The tests skip when a tool is missing, unless SP_INTEROP=require.
+// The tests skip when a tool is missing (one line says how to get it), unless
+// SP_INTEROP=require.
 package interop_test
 
 import (
@@ -17,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -51,16 +56,46 @@ func TestMain(m *testing.M) {
 // once a second, about a second).
 const timeout = 5 * time.Second
 
-// tool describes one C peer's command line.
+// tool describes one peer's command line.
 type tool struct {
-	name string // command: "nngcat" or "nanocat"
-	nng  bool   // nngcat's flags, else nanocat's
+	name string       // in subtest names and messages: the peer's Name
+	peer interop.Peer // where to find it
+	nng  bool         // nngcat's flags, else nanocat's (macat's are nanocat's)
+	ma   bool         // macat (mangos): durations with units, no --count for receivers
 }
 
-var tools = []tool{{"nngcat", true}, {"nanocat", false}}
+// The peers, by kind. Every nngcat version takes the same flags and prints
+// the same formats (nng 2.0 only dropped --zt-home, which no test uses); where
+// a version behaves differently, the test says so where it checks.
+var (
+	nngcats = []tool{
+		{name: interop.NNGCat15.Name, peer: interop.NNGCat15, nng: true},
+		{name: interop.NNGCat112.Name, peer: interop.NNGCat112, nng: true},
+		{name: interop.NNGCat20.Name, peer: interop.NNGCat20, nng: true},
+	}
+	nanocat = tool{name: interop.Nanocat.Name, peer: interop.Nanocat}
+	macat   = tool{name: interop.Macat.Name, peer: interop.Macat, ma: true}
+	// tools are the C peers: every nngcat, and nanocat.
+	tools = append(slices.Clone(nngcats), nanocat)
+)
+
+// start starts the tool with args (skipping or failing the test if it is
+// missing).
+func (tl tool) start(t *testing.T, args ...string) *interop.Proc {
+	t.Helper()
+	return tl.peer.Start(t, args...)
+}
+
+// path returns the tool's command, skipping (or failing) the test if it is
+// missing.
+func (tl tool) path(t *testing.T) string {
+	t.Helper()
+	return tl.peer.Path(t)
+}
 
 // proto returns the flag that selects a protocol ("req", "pair", ...): nngcat
-// has versioned names (its bare --pair is broken in 1.5.2), nanocat has not.
+// has versioned names (its bare --pair is broken in every version), nanocat
+// and macat have not.
 func (tl tool) proto(name string) string {
 	if tl.nng {
 		return "--" + name + "0"
@@ -89,6 +124,20 @@ func (tl tool) count(n int) []string {
 		return []string{"--count", strconv.Itoa(n)}
 	}
 	return nil
+}
+
+// every returns the flags that make the tool send every d: nngcat takes
+// whole seconds (d is rounded up), nanocat fractions of one, macat a Go
+// duration (a bare number is whole seconds there too).
+func (tl tool) every(d time.Duration) []string {
+	switch {
+	case tl.nng:
+		return []string{"--interval", strconv.Itoa(int(math.Ceil(d.Seconds())))}
+	case tl.ma:
+		return []string{"--send-interval", d.String()}
+	default:
+		return []string{"--interval", strconv.FormatFloat(d.Seconds(), 'f', -1, 64)}
+	}
 }
 
 // transport makes fresh addresses of one scheme.
@@ -166,11 +215,11 @@ func writeFile(t *testing.T, b []byte) string {
 }
 
 // forEach runs fn as a parallel subtest named tool/transport/role-verb/payload
-// for every tool, transport, role, direction of connection and payload. A role
-// is "sp-<protocol>" (the sp side); verb is "listens" or "dials", for the sp
-// side too.
-func forEach(t *testing.T, roles []string, fn func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload)) {
-	for _, tl := range tools {
+// for every tool of tls, transport, role, direction of connection and payload.
+// A role is "sp-<protocol>" (the sp side); verb is "listens" or "dials", for
+// the sp side too.
+func forEach(t *testing.T, tls []tool, roles []string, fn func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload)) {
+	for _, tl := range tls {
 		for _, tr := range transports {
 			for _, role := range roles {
 				for _, spListens := range []bool{true, false} {
@@ -182,7 +231,7 @@ func forEach(t *testing.T, roles []string, fn func(t *testing.T, tl tool, tr tra
 						name := fmt.Sprintf("%s/%s/%s-%s/%s", tl.name, tr.name, role, verb, p.name)
 						t.Run(name, func(t *testing.T) {
 							t.Parallel()
-							interop.Tool(t, tl.name) // skip (or fail) early if missing
+							tl.path(t) // skip (or fail) early if missing
 							fn(t, tl, tr, role, spListens, p)
 						})
 					}
@@ -233,10 +282,10 @@ func connect(t *testing.T, s sp.Socket, tl tool, tr transport, spListens bool, t
 	t.Helper()
 	if spListens {
 		url := listen(t, s, tr)
-		return interop.Start(t, tl.name, append(tl.addr(false, url), toolArgs...)...)
+		return tl.start(t, append(tl.addr(false, url), toolArgs...)...)
 	}
 	url := tr.free(t)
-	p := interop.Start(t, tl.name, append(tl.addr(true, url), toolArgs...)...)
+	p := tl.start(t, append(tl.addr(true, url), toolArgs...)...)
 	dial(t, s, url)
 	return p
 }

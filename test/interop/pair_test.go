@@ -11,7 +11,7 @@ import (
 // TestPair: pair v0 both ways over one connection: sp sends p, the C tool
 // sends answer(p), each must receive the other's bytes exactly.
 func TestPair(t *testing.T) {
-	forEach(t, []string{"sp-pair"}, func(t *testing.T, tl tool, tr transport, _ string, spListens bool, p payload) {
+	forEach(t, tools, []string{"sp-pair"}, func(t *testing.T, tl tool, tr transport, _ string, spListens bool, p payload) {
 		s := newSocket(t, pair.NewSocket)
 		theirs := answer(p)
 		args := []string{tl.proto("pair"), "--raw", "--file", writeFile(t, theirs)}

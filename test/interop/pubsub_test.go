@@ -19,7 +19,7 @@ import (
 // again only if nothing arrives for a while), a C pub by repeating its message
 // (--interval).
 func TestPubSub(t *testing.T) {
-	forEach(t, []string{"sp-pub", "sp-sub"}, func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload) {
+	forEach(t, tools, []string{"sp-pub", "sp-sub"}, func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload) {
 		if role == "sp-pub" {
 			s := newSocket(t, pub.NewSocket)
 			added := make(chan struct{}, 1)

@@ -11,7 +11,7 @@ import (
 
 // TestPushPull: sp push -> C pull, and C push -> sp pull.
 func TestPushPull(t *testing.T) {
-	forEach(t, []string{"sp-push", "sp-pull"}, func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload) {
+	forEach(t, tools, []string{"sp-push", "sp-pull"}, func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload) {
 		if role == "sp-push" {
 			s := newSocket(t, push.NewSocket)
 			args := append([]string{tl.proto("pull"), "--raw"}, tl.count(1)...)

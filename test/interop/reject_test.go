@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spgo/sp"
-	"github.com/spgo/sp/internal/interop"
 	"github.com/spgo/sp/protocol/push"
 	"github.com/spgo/sp/protocol/rep"
 )
@@ -76,11 +75,11 @@ func rejectAtListener(t *testing.T, tl tool, tr transport) {
 	if tl.nng {
 		bad = append(bad, "--async") // keep retrying, like nanocat does
 	}
-	interop.Start(t, tl.name, append(tl.addr(false, url), bad...)...)
+	tl.start(t, append(tl.addr(false, url), bad...)...)
 	sink.wait(t, "sp rep facing a "+tl.name+" push")
 
 	request, reply := allBytes(false), allBytes(true)
-	good := interop.Start(t, tl.name, append(tl.addr(false, url),
+	good := tl.start(t, append(tl.addr(false, url),
 		tl.proto("req"), "--raw", "--file", writeFile(t, request))...)
 	got, err := s.Recv(ctx(t))
 	require.NoError(t, err)
@@ -98,10 +97,10 @@ func rejectAtDialer(t *testing.T, tl tool, tr transport) {
 	sink := newLogSink(sp.ErrBadProtocol)
 	require.NoError(t, sp.SetOption(s, sp.Logger, slog.New(sink)))
 	badURL, goodURL := tr.free(t), tr.free(t)
-	badPeer := interop.Start(t, tl.name, append(tl.addr(true, badURL), tl.proto("rep"), "--raw", "--data", "x")...)
+	badPeer := tl.start(t, append(tl.addr(true, badURL), tl.proto("rep"), "--raw", "--data", "x")...)
 	dial(t, s, badURL)
 	sink.wait(t, "sp push dialing a "+tl.name+" rep") // turned away at least once
-	good := interop.Start(t, tl.name, append(tl.addr(true, goodURL), append([]string{tl.proto("pull"), "--raw"}, tl.count(1)...)...)...)
+	good := tl.start(t, append(tl.addr(true, goodURL), append([]string{tl.proto("pull"), "--raw"}, tl.count(1)...)...)...)
 	dial(t, s, goodURL)
 
 	p := allBytes(false)

@@ -17,7 +17,7 @@ import (
 // reply answer(p) (for the short payload, a body that starts with 0xff, so a
 // peer that took body bytes for backtrace would show).
 func TestReqRep(t *testing.T) {
-	forEach(t, []string{"sp-req", "sp-rep"}, func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload) {
+	forEach(t, append(slices.Clone(tools), macat), []string{"sp-req", "sp-rep"}, func(t *testing.T, tl tool, tr transport, role string, spListens bool, p payload) {
 		request, reply := p.b, answer(p)
 		if role == "sp-req" {
 			s := newSocket(t, req.NewSocket)

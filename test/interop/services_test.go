@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -25,7 +26,7 @@ func TestServeAgainstCRequesters(t *testing.T) {
 		for _, tr := range transports {
 			t.Run(tl.name+"/"+tr.name, func(t *testing.T) {
 				t.Parallel()
-				interop.Tool(t, tl.name)
+				tl.path(t)
 				s := newSocket(t, rep.NewSocket)
 				url := listen(t, s, tr)
 				sctx, cancel := context.WithCancel(context.Background())
@@ -42,7 +43,7 @@ func TestServeAgainstCRequesters(t *testing.T) {
 				procs := make([]*interop.Proc, clients)
 				for i := range procs {
 					q := fmt.Sprintf("request from C client %d", i)
-					procs[i] = interop.Start(t, tl.name, append(tl.addr(false, url),
+					procs[i] = tl.start(t, append(tl.addr(false, url),
 						tl.proto("req"), "--raw", "--data", q)...)
 				}
 				for i, p := range procs {
@@ -56,62 +57,97 @@ func TestServeAgainstCRequesters(t *testing.T) {
 
 // TestRequestAgainstNngRep: req.Request from 64 goroutines at once on one
 // sp socket, against a rep on libnng serving 16 contexts (nngecho.c), each
-// goroutine getting the reply to its own request.
+// goroutine getting the reply to its own request; nngecho is built against
+// each libnng: Debian's 1.5 and the static 1.12 and 2.0 of build.sh.
 func TestRequestAgainstNngRep(t *testing.T) {
-	bin := nngecho(t)
-	for _, tr := range transports {
-		t.Run(tr.name, func(t *testing.T) {
-			const goroutines, each = 64, 10
-			url := tr.free(t)
-			interop.Start(t, bin, "listen", url)
-			s := newSocket(t, req.NewSocket)
-			dial(t, s, url)
-			var wg sync.WaitGroup
-			errs := make(chan error, goroutines)
-			for g := range goroutines {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range each {
-						q := fmt.Sprintf("goroutine %d request %d", g, i)
-						b, err := req.Request(ctx(t), s, []byte(q))
-						if err != nil {
-							errs <- fmt.Errorf("%s: %w", q, err)
-							return
-						}
-						if string(b) != "echo:"+q {
-							errs <- fmt.Errorf("%s: got reply %q, want %q", q, b, "echo:"+q)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
-		})
+	for _, lib := range libnngs {
+		for _, tr := range transports {
+			t.Run(lib.name+"/"+tr.name, func(t *testing.T) {
+				t.Parallel()
+				bin := nngecho(t, lib)
+				requestAgainst(t, bin, tr)
+			})
+		}
 	}
 }
 
-// nngecho builds testdata/nngecho.c against libnng, or skips, failing
-// under SP_INTEROP=require.
-func nngecho(t *testing.T) string {
-	t.Helper()
-	missing := func(why string) {
-		if os.Getenv("SP_INTEROP") == "require" {
-			t.Fatalf("nngecho: %s (SP_INTEROP=require)", why)
-		}
-		t.Skipf("nngecho: %s; apt-get install gcc libnng-dev, or set SP_INTEROP=require to fail instead", why)
+// requestAgainst is one case of TestRequestAgainstNngRep.
+func requestAgainst(t *testing.T, bin string, tr transport) {
+	const goroutines, each = 64, 10
+	url := tr.free(t)
+	interop.Start(t, bin, "listen", url)
+	s := newSocket(t, req.NewSocket)
+	dial(t, s, url)
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines)
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				q := fmt.Sprintf("goroutine %d request %d", g, i)
+				b, err := req.Request(ctx(t), s, []byte(q))
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", q, err)
+					return
+				}
+				if string(b) != "echo:"+q {
+					errs <- fmt.Errorf("%s: got reply %q, want %q", q, b, "echo:"+q)
+					return
+				}
+			}
+		}()
 	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// libnng is one libnng a C test program can link against.
+type libnng struct {
+	name string
+	// peer is the nngcat of the build.sh install whose lib and include
+	// directories to use; nil means the system's (Debian's libnng-dev).
+	peer *interop.Peer
+}
+
+var libnngs = []libnng{
+	{"libnng-1.5", nil},
+	{"libnng-1.12", &interop.NNGCat112},
+	{"libnng-2.0", &interop.NNGCat20},
+}
+
+// nngecho builds testdata/nngecho.c against lib, or skips, failing under
+// SP_INTEROP=require. A build.sh libnng is static: it links with $NNG_LIBS
+// (mbedTLS and pthread).
+func nngecho(t *testing.T, lib libnng) string {
+	t.Helper()
 	cc, err := exec.LookPath("cc")
 	if err != nil {
-		missing("no C compiler")
+		interop.Missing(t, "nngecho: no C compiler", "apt-get install gcc libc6-dev")
 	}
 	bin := filepath.Join(t.TempDir(), "nngecho")
-	if out, err := exec.Command(cc, "-O2", "-o", bin, filepath.Join("testdata", "nngecho.c"), "-lnng").CombinedOutput(); err != nil {
-		missing(fmt.Sprintf("cannot build it (is libnng-dev installed?): %v\n%s", err, out))
+	args := []string{"-O2", "-o", bin, filepath.Join("testdata", "nngecho.c")}
+	hint := "apt-get install libnng-dev"
+	if lib.peer == nil {
+		args = append(args, "-lnng")
+	} else {
+		hint = lib.peer.Hint
+		if os.Getenv(lib.peer.Env) == "" {
+			interop.Missing(t, fmt.Sprintf("%s not found ($%s is not set)", lib.name, lib.peer.Env), hint)
+		}
+		dir := lib.peer.Dir(t)
+		libs := os.Getenv("NNG_LIBS")
+		if libs == "" {
+			libs = "-lmbedtls -lmbedx509 -lmbedcrypto -lpthread"
+		}
+		args = append(args, "-I"+filepath.Join(dir, "include"), filepath.Join(dir, "lib", "libnng.a"))
+		args = append(args, strings.Fields(libs)...)
+	}
+	if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+		interop.Missing(t, fmt.Sprintf("nngecho: cannot build it against %s (%v: %q)", lib.name, err, out), hint)
 	}
 	return bin
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/spgo/sp/internal/interop"
 	"github.com/spgo/sp/protocol/push"
 )
 
@@ -22,7 +21,7 @@ func TestPushShutdown(t *testing.T) {
 				name := fmt.Sprintf("%s/%s/sp-%s", tl.name, tr.name, map[bool]string{true: "listens", false: "dials"}[spListens])
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
-					interop.Tool(t, tl.name)
+					tl.path(t)
 					s := newSocket(t, push.NewSocket)
 					args := append([]string{tl.proto("pull"), "--raw"}, tl.count(n)...)
 					c := connect(t, s, tl, tr, spListens, args...)

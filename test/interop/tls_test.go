@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +32,9 @@ import (
 	sptls "github.com/spgo/sp/transport/tls"
 )
 
-// tls+tcp against nngcat (nng 1.5.2 on mbedTLS 2, so TLS 1.2). What nngcat
-// does, checked here:
+// tls+tcp against every nngcat: 1.5.2, and 1.12 and 2.0 as build.sh builds
+// them, all on mbedTLS 2 (Debian's), so TLS 1.2. What nngcat does, the same in
+// every version, checked here:
 //
 //   - --cert FILE --key FILE (or one --cert file holding both) sets its
 //     certificate; --cacert FILE the CA it trusts. A dialer needs --cacert
@@ -127,75 +129,79 @@ func (p *pkiFiles) nngServer() []string {
 }
 func (p *pkiFiles) nngClient() []string { return []string{"--cacert", p.ca} }
 
-// tlsConnect connects s and nngcat over tls+tcp: with spListens, s listens
-// (on every interface: nngcat dials localhost, which may be ::1) and nngcat
-// dials; otherwise nngcat listens on 127.0.0.1 and s dials it. args are
-// nngcat's other flags, TLS ones included.
-func tlsConnect(t *testing.T, s sp.Socket, p *pkiFiles, spListens bool, args ...string) *interop.Proc {
+// tlsConnect connects s and the tool (nngcat or macat) over tls+tcp: with
+// spListens, s listens (on every interface: the tool dials localhost, which
+// may be ::1) and the tool dials; otherwise the tool listens on 127.0.0.1 and
+// s dials it. args are the tool's other flags, TLS ones included.
+func tlsConnect(t *testing.T, tl tool, s sp.Socket, p *pkiFiles, spListens bool, args ...string) *interop.Proc {
 	t.Helper()
 	if spListens {
 		l, err := s.NewListener("tls+tcp://*:0", sp.With(sp.TLSConfig, p.serverConfig(false)))
 		require.NoError(t, err)
 		require.NoError(t, l.Listen())
 		url := fmt.Sprintf("tls+tcp://localhost:%d", l.Addr().(*net.TCPAddr).Port)
-		return interop.Start(t, "nngcat", append([]string{"--dial", url}, args...)...)
+		return tl.start(t, append(tl.addr(false, url), args...)...)
 	}
 	url := fmt.Sprintf("tls+tcp://127.0.0.1:%d", interop.FreeTCPPort(t))
-	c := interop.Start(t, "nngcat", append([]string{"--listen", url}, args...)...)
+	c := tl.start(t, append(tl.addr(true, url), args...)...)
 	require.NoError(t, s.Dial(url, sp.With(sp.TLSConfig, p.clientConfig()),
 		sp.With(sp.ReconnectMin, 10*time.Millisecond), sp.With(sp.ReconnectMax, 100*time.Millisecond)))
 	return c
 }
 
-// tlsForEach runs fn as a parallel subtest for each sp role, direction and
-// payload, with nngcat's TLS flags for that direction.
-func tlsForEach(t *testing.T, roles []string, fn func(t *testing.T, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload)) {
+// tlsForEach runs fn as a parallel subtest for each tool of tls, sp role,
+// direction and payload, with the tool's TLS flags for that direction
+// (macat's are nngcat's).
+func tlsForEach(t *testing.T, tls []tool, roles []string, fn func(t *testing.T, tl tool, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload)) {
 	p := newPKI(t, "interop")
-	for _, role := range roles {
-		for _, spListens := range []bool{true, false} {
-			for _, pl := range payloads {
-				verb, args := "dials", p.nngServer()
-				if spListens {
-					verb, args = "listens", p.nngClient()
+	for _, tl := range tls {
+		for _, role := range roles {
+			for _, spListens := range []bool{true, false} {
+				for _, pl := range payloads {
+					verb, args := "dials", p.nngServer()
+					if spListens {
+						verb, args = "listens", p.nngClient()
+					}
+					t.Run(fmt.Sprintf("%s/tls+tcp/%s-%s/%s", tl.name, role, verb, pl.name), func(t *testing.T) {
+						t.Parallel()
+						tl.path(t)
+						fn(t, tl, p, role, spListens, args, pl)
+					})
 				}
-				t.Run(fmt.Sprintf("nngcat/tls+tcp/%s-%s/%s", role, verb, pl.name), func(t *testing.T) {
-					t.Parallel()
-					interop.Tool(t, "nngcat")
-					fn(t, p, role, spListens, args, pl)
-				})
 			}
 		}
 	}
 }
 
-// TestTLSReqRep: sp req <-> nngcat rep and nngcat req <-> sp rep over
-// tls+tcp, both directions of connection, payloads with every byte value
-// and of 64 KiB (several TLS records).
+// TestTLSReqRep: sp req <-> C rep and C req <-> sp rep over tls+tcp, against
+// every nngcat and macat, both directions of connection, payloads with every
+// byte value and of 64 KiB (several TLS records).
 func TestTLSReqRep(t *testing.T) {
-	tlsForEach(t, []string{"sp-req", "sp-rep"}, func(t *testing.T, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload) {
+	tlsForEach(t, append(slices.Clone(nngcats), macat), []string{"sp-req", "sp-rep"}, func(t *testing.T, tl tool, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload) {
 		request, reply := pl.b, answer(pl)
 		if role == "sp-req" {
 			s := newSocket(t, req.NewSocket)
-			c := tlsConnect(t, s, p, spListens, append(tlsArgs, "--rep", "--raw", "--file", writeFile(t, reply), "--count", "1")...)
+			args := append(append(tlsArgs, "--rep", "--raw", "--file", writeFile(t, reply)), tl.count(1)...)
+			c := tlsConnect(t, tl, s, p, spListens, args...)
 			require.NoError(t, s.Send(ctx(t), request))
 			m, err := s.RecvMsg(ctx(t))
 			require.NoError(t, err)
 			requireBytes(t, reply, m.Body, "sp req received reply")
-			peer := "interop server" // the nngcat listener's certificate
+			peer := "interop server" // the C listener's certificate
 			if spListens {
-				peer = "" // nngcat dials without a certificate
+				peer = "" // the peer dials without a certificate
 			}
 			requireTLSPeer(t, m.Pipe(), peer)
-			waitExact(t, c, tool{"nngcat", true}, request, true)
+			waitExact(t, c, tl, request, tl.nng) // a macat rep runs until killed
 			return
 		}
 		s := newSocket(t, rep.NewSocket)
-		c := tlsConnect(t, s, p, spListens, append(tlsArgs, "--req", "--raw", "--file", writeFile(t, request))...)
+		c := tlsConnect(t, tl, s, p, spListens, append(tlsArgs, "--req", "--raw", "--file", writeFile(t, request))...)
 		got, err := s.Recv(ctx(t))
 		require.NoError(t, err)
 		requireBytes(t, request, got, "sp rep received request")
 		require.NoError(t, s.Send(ctx(t), reply))
-		waitExact(t, c, tool{"nngcat", true}, reply, true)
+		waitExact(t, c, tl, reply, true)
 	})
 }
 
@@ -219,11 +225,11 @@ func requireTLSPeer(t *testing.T, pipe sp.Pipe, cn string) {
 
 // TestTLSPubSub: sp pub -> nngcat sub and nngcat pub -> sp sub over tls+tcp.
 func TestTLSPubSub(t *testing.T) {
-	tlsForEach(t, []string{"sp-pub", "sp-sub"}, func(t *testing.T, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload) {
+	tlsForEach(t, nngcats, []string{"sp-pub", "sp-sub"}, func(t *testing.T, tl tool, p *pkiFiles, role string, spListens bool, tlsArgs []string, pl payload) {
 		if role == "sp-pub" {
 			s := newSocket(t, pub.NewSocket)
 			pipes := sptest.CountPipes(s, nil)
-			c := tlsConnect(t, s, p, spListens, append(tlsArgs, "--sub", "--raw", "--subscribe", "", "--count", "1")...)
+			c := tlsConnect(t, tl, s, p, spListens, append(tlsArgs, "--sub", "--raw", "--subscribe", "", "--count", "1")...)
 			pipes.WaitLive(t, 1)
 			publish(t, s, c, pl.b)
 			require.NoError(t, c.Wait(timeout))
@@ -234,7 +240,7 @@ func TestTLSPubSub(t *testing.T) {
 		require.NoError(t, sp.SetOption(s, sub.SubscribeOption, []byte{}))
 		// The first send, at once, is lost if the sp sub is not connected
 		// yet; nngcat repeats it a second later.
-		tlsConnect(t, s, p, spListens, append(tlsArgs, "--pub", "--file", writeFile(t, pl.b), "--interval", "1")...)
+		tlsConnect(t, tl, s, p, spListens, append(tlsArgs, "--pub", "--file", writeFile(t, pl.b), "--interval", "1")...)
 		got, err := s.Recv(ctx(t))
 		require.NoError(t, err)
 		requireBytes(t, pl.b, got, "sp sub received")
@@ -247,9 +253,18 @@ func TestTLSPubSub(t *testing.T) {
 // serving. The other way, an sp dialer refuses an nngcat server whose
 // certificate it cannot verify, and nngcat refuses an sp server likewise.
 func TestTLSMutualAuth(t *testing.T) {
-	interop.Tool(t, "nngcat")
 	p, other := newPKI(t, "interop"), newPKI(t, "other")
+	for _, tl := range nngcats {
+		t.Run(tl.name, func(t *testing.T) {
+			t.Parallel()
+			tl.path(t)
+			tlsMutualAuth(t, tl, p, other)
+		})
+	}
+}
 
+// tlsMutualAuth is TestTLSMutualAuth against one nngcat.
+func tlsMutualAuth(t *testing.T, tl tool, p, other *pkiFiles) {
 	t.Run("sp-listens", func(t *testing.T) {
 		s := newSocket(t, rep.NewSocket)
 		log := sptest.NewLog()
@@ -261,7 +276,7 @@ func TestTLSMutualAuth(t *testing.T) {
 
 		good := func(i int) {
 			req := fmt.Sprintf("request %d", i)
-			c := interop.Start(t, "nngcat", "--req", "--dial", url, "--cacert", p.ca,
+			c := tl.start(t, "--req", "--dial", url, "--cacert", p.ca,
 				"--cert", p.clientCert, "--key", p.clientKey, "--data", req, "--quoted")
 			m, err := s.RecvMsg(ctx(t))
 			require.NoError(t, err)
@@ -275,7 +290,7 @@ func TestTLSMutualAuth(t *testing.T) {
 		good(1)
 		for i, cert := range [][]string{nil, {"--cert", other.clientCert, "--key", other.clientKey}} {
 			args := append([]string{"--req", "--dial", url, "--cacert", p.ca, "--data", "intruder"}, cert...)
-			c := interop.Start(t, "nngcat", args...)
+			c := tl.start(t, args...)
 			require.Error(t, c.Wait(timeout), "nngcat should fail to dial")
 			t.Logf("nngcat %v: %s", cert, c.Stderr())
 			log.Wait(t, "peer rejected", i+1)
@@ -285,7 +300,7 @@ func TestTLSMutualAuth(t *testing.T) {
 
 	t.Run("sp-dials-untrusted", func(t *testing.T) {
 		url := fmt.Sprintf("tls+tcp://127.0.0.1:%d", interop.FreeTCPPort(t))
-		interop.Start(t, "nngcat", "--rep", "--listen", url, "--cert", other.serverCert, "--key", other.serverKey, "--data", "x")
+		tl.start(t, "--rep", "--listen", url, "--cert", other.serverCert, "--key", other.serverKey, "--data", "x")
 		s := newSocket(t, req.NewSocket)
 		var err error
 		require.Eventually(t, func() bool {
@@ -301,7 +316,7 @@ func TestTLSMutualAuth(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, l.Listen())
 		url := fmt.Sprintf("tls+tcp://localhost:%d", l.Addr().(*net.TCPAddr).Port)
-		c := interop.Start(t, "nngcat", "--req", "--dial", url, "--cacert", p.ca, "--data", "x")
+		c := tl.start(t, "--req", "--dial", url, "--cacert", p.ca, "--data", "x")
 		require.Error(t, c.Wait(timeout))
 		require.Contains(t, string(c.Stderr()), "Unable to dial")
 	})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -17,10 +18,10 @@ import (
 	"github.com/spgo/sp/protocol/sub"
 )
 
-// The ws tests: req/rep and pub/sub against nngcat and nanocat over ws://,
-// with sp listening and with sp dialing, for both payloads (the 64 KiB one
-// is larger than one 64 KiB frame with its header, so it spans frames both
-// ways).
+// The ws tests: req/rep and pub/sub against every nngcat and nanocat over
+// ws://, req/rep against macat too, with sp listening and with sp dialing,
+// for both payloads (the 64 KiB one is larger than one 64 KiB frame with its
+// header, so it spans frames both ways).
 //
 // What the C peers do, as checked here: both send binary messages (sp refuses
 // text) and accept ours, one SP message per WebSocket message; both ask for,
@@ -30,10 +31,10 @@ import (
 // for "/"): it binds ws://host:port and then serves every path; it dials
 // URLs with paths fine.
 
-// wsForEach runs fn as a parallel subtest per tool, sp role, direction of
-// connection and payload.
-func wsForEach(t *testing.T, roles []string, fn func(t *testing.T, tl tool, role string, spListens bool, p payload)) {
-	for _, tl := range tools {
+// wsForEach runs fn as a parallel subtest per tool of tls, sp role,
+// direction of connection and payload.
+func wsForEach(t *testing.T, tls []tool, roles []string, fn func(t *testing.T, tl tool, role string, spListens bool, p payload)) {
+	for _, tl := range tls {
 		for _, role := range roles {
 			for _, spListens := range []bool{true, false} {
 				for _, p := range payloads {
@@ -43,7 +44,7 @@ func wsForEach(t *testing.T, roles []string, fn func(t *testing.T, tl tool, role
 					}
 					t.Run(fmt.Sprintf("%s/ws/%s-%s/%s", tl.name, role, verb, p.name), func(t *testing.T) {
 						t.Parallel()
-						interop.Tool(t, tl.name)
+						tl.path(t)
 						fn(t, tl, role, spListens, p)
 					})
 				}
@@ -62,20 +63,21 @@ func wsConnect(t *testing.T, s sp.Socket, tl tool, spListens bool, toolArgs ...s
 		require.NoError(t, err)
 		require.NoError(t, l.Listen())
 		url := fmt.Sprintf("ws://127.0.0.1:%d/sp/ws", l.Addr().(*net.TCPAddr).Port)
-		return interop.Start(t, tl.name, append(tl.addr(false, url), toolArgs...)...)
+		return tl.start(t, append(tl.addr(false, url), toolArgs...)...)
 	}
 	url := fmt.Sprintf("ws://127.0.0.1:%d", interop.FreeTCPPort(t))
-	if tl.nng {
+	if tl.nng || tl.ma {
 		url += "/c/ws"
 	}
-	p := interop.Start(t, tl.name, append(tl.addr(true, url), toolArgs...)...)
+	p := tl.start(t, append(tl.addr(true, url), toolArgs...)...)
 	dial(t, s, url)
 	return p
 }
 
-// TestWSReqRep: sp req <-> C rep and C req <-> sp rep over ws.
+// TestWSReqRep: sp req <-> C rep and C req <-> sp rep over ws, against every
+// nngcat, nanocat and macat.
 func TestWSReqRep(t *testing.T) {
-	wsForEach(t, []string{"sp-req", "sp-rep"}, func(t *testing.T, tl tool, role string, spListens bool, p payload) {
+	wsForEach(t, append(slices.Clone(tools), macat), []string{"sp-req", "sp-rep"}, func(t *testing.T, tl tool, role string, spListens bool, p payload) {
 		request, reply := p.b, answer(p)
 		if role == "sp-req" {
 			s := newSocket(t, req.NewSocket)
@@ -106,7 +108,7 @@ func TestWSReqRep(t *testing.T) {
 
 // TestWSPubSub: sp pub -> C sub and C pub -> sp sub over ws.
 func TestWSPubSub(t *testing.T) {
-	wsForEach(t, []string{"sp-pub", "sp-sub"}, func(t *testing.T, tl tool, role string, spListens bool, p payload) {
+	wsForEach(t, tools, []string{"sp-pub", "sp-sub"}, func(t *testing.T, tl tool, role string, spListens bool, p payload) {
 		if role == "sp-pub" {
 			s := newSocket(t, pub.NewSocket)
 			added := make(chan struct{}, 1)
@@ -161,13 +163,13 @@ func TestWSWrongProtocol(t *testing.T) {
 	for _, tl := range tools {
 		t.Run(tl.name, func(t *testing.T) {
 			t.Parallel()
-			interop.Tool(t, tl.name)
+			tl.path(t)
 			s := newSocket(t, sub.NewSocket)
 			url := fmt.Sprintf("ws://127.0.0.1:%d", interop.FreeTCPPort(t))
 			if tl.nng {
 				url += "/rep"
 			}
-			interop.Start(t, tl.name, append(tl.addr(true, url), tl.proto("rep"), "--data", "x")...)
+			tl.start(t, append(tl.addr(true, url), tl.proto("rep"), "--data", "x")...)
 			var err error
 			require.Eventually(t, func() bool {
 				err = s.Dial(url, sp.WithDialSync())

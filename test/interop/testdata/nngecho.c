@@ -5,9 +5,15 @@
  * concurrent sp requesters gets the reply to its own request.
  *
  *   nngecho listen|dial URL    (serves until killed)
+ *
+ * Builds against nng 1.x (1.5 from Debian's libnng-dev, 1.12) and 2.0: nng 2.0
+ * declares the protocols in nng.h and must be initialized with nng_init.
  */
 #include <nng/nng.h>
+#if NNG_MAJOR_VERSION < 2
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/util/platform.h> /* nng_msleep, in 1.5 */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +72,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: nngecho listen|dial URL\n");
 		return 2;
 	}
+#if NNG_MAJOR_VERSION >= 2
+	if ((rv = nng_init(NULL)) != 0) {
+		fatal("nng_init", rv);
+	}
+#endif
 	if ((rv = nng_rep0_open(&s)) != 0) {
 		fatal("nng_rep0_open", rv);
 	}
