@@ -41,28 +41,61 @@ func New(c net.Conn, proto uint16, ipc bool) *Conn {
 func (c *Conn) NetConn() net.Conn { return c.c }
 
 // Handshake sends our 8-byte header and reads the peer's, both before the
-// deadline.
+// deadline. Over a connection with a descriptor (tcp, ipc, a socketpair)
+// the kernel buffers our header, so it writes, then reads. Over one
+// without (tls, net.Pipe, an SSH channel), where a write may wait until
+// the peer reads, it writes and reads at once: two peers that both write
+// first on a synchronous pipe would wait for each other forever.
 func (c *Conn) Handshake(deadline time.Time) error {
 	if err := c.c.SetDeadline(deadline); err != nil {
 		return err
 	}
-	var b [wire.HandshakeSize]byte
-	if _, err := c.c.Write(wire.AppendHandshake(b[:0], c.proto)); err != nil {
-		return fmt.Errorf("handshake: %w", err)
+	var out, b [wire.HandshakeSize]byte
+	hs := wire.AppendHandshake(out[:0], c.proto)
+	if c.r.raw != nil {
+		if _, err := c.c.Write(hs); err != nil {
+			return fmt.Errorf("handshake: %w", err)
+		}
+		if err := c.readHandshake(b[:]); err != nil {
+			return err
+		}
+		return c.c.SetDeadline(time.Time{})
 	}
-	if err := c.r.readFull(b[:]); err != nil {
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := c.c.Write(hs)
+		wrote <- err
+	}()
+	rerr := c.readHandshake(b[:])
+	if rerr != nil {
+		// The peer may never read ours: end the write now.
+		c.c.SetWriteDeadline(time.Now())
+	}
+	werr := <-wrote
+	switch {
+	case rerr != nil:
+		return rerr
+	case werr != nil:
+		return fmt.Errorf("handshake: %w", werr)
+	}
+	return c.c.SetDeadline(time.Time{})
+}
+
+// readHandshake reads and checks the peer's header.
+func (c *Conn) readHandshake(b []byte) error {
+	if err := c.r.readFull(b); err != nil {
 		c.r.drop()
 		if isTimeout(err) {
 			return fmt.Errorf("handshake: %w: no handshake from the peer in time", sp.ErrTimeout)
 		}
 		return fmt.Errorf("handshake: %w", err)
 	}
-	peer, err := wire.ParseHandshake(b[:])
+	peer, err := wire.ParseHandshake(b)
 	if err != nil {
 		return err
 	}
 	c.peer = peer
-	return c.c.SetDeadline(time.Time{})
+	return nil
 }
 
 // PeerProtocol implements sp.TransportConn.
