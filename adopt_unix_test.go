@@ -15,11 +15,13 @@ import (
 // service handed a descriptor would make them (os.NewFile, net.FileConn).
 func socketPair(t *testing.T) (net.Conn, net.Conn) {
 	t.Helper()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		// SOCK_CLOEXEC is not a type flag everywhere (darwin).
-		fds, err = syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	syscall.ForkLock.RLock() // no child may inherit them before CloseOnExec
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fds[0])
+		syscall.CloseOnExec(fds[1])
 	}
+	syscall.ForkLock.RUnlock()
 	require.NoError(t, err)
 	conn := func(fd int) net.Conn {
 		f := os.NewFile(uintptr(fd), "socketpair")
