@@ -59,7 +59,8 @@ func (c *Conn) Handshake(deadline time.Time) error {
 		if err := c.readHandshake(b[:]); err != nil {
 			return err
 		}
-		return c.c.SetDeadline(time.Time{})
+		c.clearDeadline()
+		return nil
 	}
 	wrote := make(chan error, 1)
 	go func() {
@@ -78,8 +79,15 @@ func (c *Conn) Handshake(deadline time.Time) error {
 	case werr != nil:
 		return fmt.Errorf("handshake: %w", werr)
 	}
-	return c.c.SetDeadline(time.Time{})
+	c.clearDeadline()
+	return nil
 }
+
+// clearDeadline lifts the handshake's deadline. It fails only on a
+// connection already closed (net.Pipe's, when the peer has closed it, say
+// after refusing our protocol): the handshake is done all the same, the
+// engine judges the peer's protocol, and the first Recv finds the close.
+func (c *Conn) clearDeadline() { _ = c.c.SetDeadline(time.Time{}) }
 
 // readHandshake reads and checks the peer's header.
 func (c *Conn) readHandshake(b []byte) error {
