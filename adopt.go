@@ -9,7 +9,9 @@ import (
 // listener from a supervisor, a port bound before dropping privileges),
 // rather than on an address they bind. Socket.ListenOn asks the transport
 // that serves the listener's network: tcp for "tcp", "tcp4" and "tcp6",
-// ipc for "unix". The built-in tcp and ipc transports implement it.
+// ipc for "unix". The built-in tcp and ipc transports implement it. A
+// transport serves every socket, so AdoptListener may be called from
+// several goroutines at once.
 type ListenerAdopter interface {
 	// AdoptListener returns a listener that accepts connections on l and
 	// speaks the transport's mapping over each. Its Listen binds nothing;
@@ -23,7 +25,8 @@ type ListenerAdopter interface {
 // an existing net.Conn (one end of a socketpair, an SSH channel, a proxied
 // connection), whose handshake is not done yet. Socket.AddConn asks the tcp
 // transport, since nng's socket:// speaks the tcp mapping over whatever
-// stream it is given. The built-in tcp transport implements it.
+// stream it is given. The built-in tcp transport implements it, and
+// AdoptConn may be called from several goroutines at once.
 type ConnAdopter interface {
 	// AdoptConn returns a connection speaking the transport's mapping
 	// over c, which it takes: closing the connection closes c.
