@@ -22,6 +22,7 @@ import (
 type Conn struct {
 	c     net.Conn
 	ipc   bool
+	both  bool // the handshake writes and reads at once (see NewAdopted)
 	proto uint16
 	peer  uint16
 	r     reader
@@ -37,22 +38,33 @@ func New(c net.Conn, proto uint16, ipc bool) *Conn {
 	return conn
 }
 
+// NewAdopted is New for a connection the application made and handed over
+// (sp.Socket.AddConn). One without a descriptor (net.Pipe, an SSH channel)
+// may be synchronous, a write waiting for the peer's read, so its
+// Handshake writes and reads at once.
+func NewAdopted(c net.Conn, proto uint16, ipc bool) *Conn {
+	conn := New(c, proto, ipc)
+	conn.both = conn.r.raw == nil
+	return conn
+}
+
 // NetConn returns the underlying connection.
 func (c *Conn) NetConn() net.Conn { return c.c }
 
 // Handshake sends our 8-byte header and reads the peer's, both before the
 // deadline. Over a connection with a descriptor (tcp, ipc, a socketpair)
-// the kernel buffers our header, so it writes, then reads. Over one
-// without (tls, net.Pipe, an SSH channel), where a write may wait until
-// the peer reads, it writes and reads at once: two peers that both write
-// first on a synchronous pipe would wait for each other forever.
+// the kernel buffers our header, and tls buffers it over one, so it
+// writes, then reads. Over an adopted one without (net.Pipe, an SSH
+// channel: see NewAdopted), where a write may wait until the peer reads,
+// it writes and reads at once: two peers that both write first on a
+// synchronous pipe would wait for each other forever.
 func (c *Conn) Handshake(deadline time.Time) error {
 	if err := c.c.SetDeadline(deadline); err != nil {
 		return err
 	}
 	var out, b [wire.HandshakeSize]byte
 	hs := wire.AppendHandshake(out[:0], c.proto)
-	if c.r.raw != nil {
+	if !c.both {
 		if _, err := c.c.Write(hs); err != nil {
 			return fmt.Errorf("handshake: %w", err)
 		}
@@ -76,6 +88,8 @@ func (c *Conn) Handshake(deadline time.Time) error {
 	switch {
 	case rerr != nil:
 		return rerr
+	case isTimeout(werr):
+		return fmt.Errorf("handshake: %w: the peer did not read ours in time: %w", sp.ErrTimeout, werr)
 	case werr != nil:
 		return fmt.Errorf("handshake: %w", werr)
 	}

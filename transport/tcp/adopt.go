@@ -34,5 +34,5 @@ func (Transport) AdoptListener(l net.Listener, cfg sp.TransportConfig) (sp.Trans
 // sp.TCPNoDelay and sp.TCPKeepAlive.
 func (Transport) AdoptConn(c net.Conn, cfg sp.TransportConfig) (sp.TransportConn, error) {
 	options{cfg}.setup(c)
-	return stream.New(c, cfg.Protocol().Self, false), nil
+	return stream.NewAdopted(c, cfg.Protocol().Self, false), nil
 }
