@@ -22,6 +22,12 @@
 // bounded by a context. Listen returns the Listener, whose URL and Addr
 // tell the port the system chose for port 0.
 //
+// A service can also bring its own descriptors: ListenOn serves a socket on
+// a net.Listener the application made (under systemd, one of
+// ActivationListeners), and AddConn makes a pipe of a connection it already
+// has, such as one end of a socketpair whose other end an nng program opens
+// with its socket:// transport. Their pipes show in Stats under socket://.
+//
 // Services: rep.Serve and respondent.Serve answer requests (surveys) many
 // at once, each to the one who asked; req.Request and surveyor.Survey may be
 // called from any number of goroutines on one socket, each getting its own

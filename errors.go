@@ -62,6 +62,12 @@ var (
 
 	// ErrAddrInUse is returned when a listener's address is already taken.
 	ErrAddrInUse error = &sentinel{msg: "sp: address in use"}
+
+	// ErrActivation is returned by ActivationListeners when the socket
+	// activation variables (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES) are
+	// malformed, or a descriptor they pass is not a listening stream
+	// socket.
+	ErrActivation error = &sentinel{msg: "sp: bad socket activation"}
 )
 
 type sentinel struct {

@@ -96,6 +96,30 @@ type Socket interface {
 	// Addr (and URL) tell the bound address, such as the port the system
 	// chose for tcp://127.0.0.1:0.
 	Listen(url string, opts ...EndpointOption) (Listener, error)
+	// ListenOn serves the socket on l, a listener the application made
+	// (one of ActivationListeners, say), and returns its Listener, already
+	// listening. The pipes it accepts speak the mapping of l's network: the
+	// tcp mapping on a TCP listener, the ipc mapping (a type byte before
+	// each frame) on a Unix one; other networks fail with an error
+	// wrapping ErrNotSupported (see ListenerAdopter). Its URL is
+	// tcp://host:port or ipc:///path. From then on the Listener owns l:
+	// its Close (and the socket's) closes l. When ListenOn fails, l is
+	// left open and stays the caller's.
+	ListenOn(l net.Listener, opts ...EndpointOption) (Listener, error)
+	// AddConn makes a pipe of c, an established connection (one end of a
+	// socketpair, an SSH channel, a proxied connection), and returns it
+	// once the SP handshake is done, bounded by HandshakeTimeout. It
+	// speaks the tcp mapping, as nng's socket:// transport does over any
+	// descriptor, Unix socketpairs included, so the other end may be an
+	// nng socket given the other descriptor. The handshake writes and
+	// reads at once, so c may be synchronous (net.Pipe). AddConn takes c:
+	// the pipe's Close, the socket's, or a failed AddConn closes it.
+	// Every such pipe belongs to one endpoint, shown in Stats with the
+	// URL socket:// (AdoptedURL). Errors are *OpError with Op "add":
+	// ErrBadProtocol for a peer of the wrong protocol, ErrTimeout for a
+	// handshake that took too long, ErrClosed when the socket is closed
+	// or shutting down.
+	AddConn(c net.Conn) (Pipe, error)
 	// NewDialer returns a dialer for url that is not started yet, so that
 	// options can be set on it before its Dial.
 	NewDialer(url string, opts ...EndpointOption) (Dialer, error)

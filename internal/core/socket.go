@@ -113,6 +113,7 @@ type Socket struct {
 	closing   chan struct{}
 	pipes     map[uint32]*Pipe
 	endpoints map[endpoint]struct{}
+	adopt     *adopter // the endpoint of AddConn's pipes, or nil
 	wg        sync.WaitGroup
 }
 

@@ -22,6 +22,7 @@ import (
 type Conn struct {
 	c     net.Conn
 	ipc   bool
+	both  bool // the handshake writes and reads at once (see NewAdopted)
 	proto uint16
 	peer  uint16
 	r     reader
@@ -37,32 +38,86 @@ func New(c net.Conn, proto uint16, ipc bool) *Conn {
 	return conn
 }
 
+// NewAdopted is New for a connection the application made and handed over
+// (sp.Socket.AddConn). One without a descriptor (net.Pipe, an SSH channel)
+// may be synchronous, a write waiting for the peer's read, so its
+// Handshake writes and reads at once.
+func NewAdopted(c net.Conn, proto uint16, ipc bool) *Conn {
+	conn := New(c, proto, ipc)
+	conn.both = conn.r.raw == nil
+	return conn
+}
+
 // NetConn returns the underlying connection.
 func (c *Conn) NetConn() net.Conn { return c.c }
 
 // Handshake sends our 8-byte header and reads the peer's, both before the
-// deadline.
+// deadline. Over a connection with a descriptor (tcp, ipc, a socketpair)
+// the kernel buffers our header, and tls buffers it over one, so it
+// writes, then reads. Over an adopted one without (net.Pipe, an SSH
+// channel: see NewAdopted), where a write may wait until the peer reads,
+// it writes and reads at once: two peers that both write first on a
+// synchronous pipe would wait for each other forever.
 func (c *Conn) Handshake(deadline time.Time) error {
 	if err := c.c.SetDeadline(deadline); err != nil {
 		return err
 	}
-	var b [wire.HandshakeSize]byte
-	if _, err := c.c.Write(wire.AppendHandshake(b[:0], c.proto)); err != nil {
-		return fmt.Errorf("handshake: %w", err)
+	var out, b [wire.HandshakeSize]byte
+	hs := wire.AppendHandshake(out[:0], c.proto)
+	if !c.both {
+		if _, err := c.c.Write(hs); err != nil {
+			return fmt.Errorf("handshake: %w", err)
+		}
+		if err := c.readHandshake(b[:]); err != nil {
+			return err
+		}
+		c.clearDeadline()
+		return nil
 	}
-	if err := c.r.readFull(b[:]); err != nil {
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := c.c.Write(hs)
+		wrote <- err
+	}()
+	rerr := c.readHandshake(b[:])
+	if rerr != nil {
+		// The peer may never read ours: end the write now.
+		c.c.SetWriteDeadline(time.Now())
+	}
+	werr := <-wrote
+	switch {
+	case rerr != nil:
+		return rerr
+	case isTimeout(werr):
+		return fmt.Errorf("handshake: %w: the peer did not read ours in time: %w", sp.ErrTimeout, werr)
+	case werr != nil:
+		return fmt.Errorf("handshake: %w", werr)
+	}
+	c.clearDeadline()
+	return nil
+}
+
+// clearDeadline lifts the handshake's deadline. It fails only on a
+// connection already closed (net.Pipe's, when the peer has closed it, say
+// after refusing our protocol): the handshake is done all the same, the
+// engine judges the peer's protocol, and the first Recv finds the close.
+func (c *Conn) clearDeadline() { _ = c.c.SetDeadline(time.Time{}) }
+
+// readHandshake reads and checks the peer's header.
+func (c *Conn) readHandshake(b []byte) error {
+	if err := c.r.readFull(b); err != nil {
 		c.r.drop()
 		if isTimeout(err) {
 			return fmt.Errorf("handshake: %w: no handshake from the peer in time", sp.ErrTimeout)
 		}
 		return fmt.Errorf("handshake: %w", err)
 	}
-	peer, err := wire.ParseHandshake(b[:])
+	peer, err := wire.ParseHandshake(b)
 	if err != nil {
 		return err
 	}
 	c.peer = peer
-	return c.c.SetDeadline(time.Time{})
+	return nil
 }
 
 // PeerProtocol implements sp.TransportConn.
