@@ -267,6 +267,6 @@ func (e *ep) keeper() {
 				next = w
 			}
 		}
-		t.Reset(max(next.Sub(time.Now()), time.Millisecond))
+		t.Reset(max(time.Until(next), time.Millisecond))
 	}
 }
