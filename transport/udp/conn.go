@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spgo/sp"
@@ -35,7 +36,8 @@ type conn struct {
 	dead      bool
 	deadErr   error
 
-	buf []byte // Send's datagram, Send's goroutine only
+	buf       []byte      // Send's datagram, Send's goroutine only
+	closeOnce atomic.Bool // Close has run
 }
 
 func newConn(e *ep, raddr netip.AddrPort, dialer bool) *conn {
@@ -194,7 +196,8 @@ func (c *conn) OptionValue(name string) (any, error) {
 
 // Close implements sp.TransportConn: it tells the peer (DISC 0, or 1 if
 // its protocol is not our peer) unless the connection had ended already.
-// A dialer's connection closes its socket too.
+// A dialer's connection closes its socket too; a listener's the last one
+// after the listener closed.
 func (c *conn) Close() error {
 	reason := uint16(discClosed)
 	c.mu.Lock()
@@ -204,8 +207,12 @@ func (c *conn) Close() error {
 	c.mu.Unlock()
 	c.fail(sp.ErrClosed, true, reason)
 	c.in.close(sp.ErrClosed)
-	if c.dialer {
-		c.e.close(sp.ErrClosed)
+	if c.closeOnce.CompareAndSwap(false, true) {
+		if c.dialer {
+			c.e.close(sp.ErrClosed)
+		} else {
+			c.e.closed1()
+		}
 	}
 	return nil
 }

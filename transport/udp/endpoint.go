@@ -31,6 +31,12 @@ type ep struct {
 	conns  map[netip.AddrPort]*conn
 	single *conn // a dialer's connection
 	closed bool
+	// A listener's socket outlives the listener while connections it
+	// made are open (Socket.Shutdown stops listeners first, then drains
+	// the pipes): deaf is set when the listener closes, and open counts
+	// the connections not yet closed; the last to go closes the socket.
+	deaf bool
+	open int
 
 	wake chan struct{}
 	done chan struct{}
@@ -81,6 +87,27 @@ func (e *ep) close(why error) {
 	close(e.done)
 	e.pc.Close()
 	e.wg.Wait()
+}
+
+// closed1 counts a listener's connection closed, and closes the socket if
+// it was the last and the listener is gone.
+func (e *ep) closed1() {
+	e.mu.Lock()
+	e.open--
+	e.mu.Unlock()
+	e.closeIfIdle()
+}
+
+// closeIfIdle closes a deaf endpoint with no open connection. It waits for
+// the endpoint's goroutines, so they must never call it: only Close of the
+// listener or of a connection, which the engine calls.
+func (e *ep) closeIfIdle() {
+	e.mu.Lock()
+	idle := e.deaf && e.open == 0
+	e.mu.Unlock()
+	if idle {
+		e.close(sp.ErrClosed)
+	}
 }
 
 // write sends one datagram to a peer.
@@ -205,9 +232,9 @@ func (e *ep) handle(b []byte, from netip.AddrPort) {
 // connection (unless MaxPeers are connected), a known one a refresh.
 func (e *ep) creq(h header, from netip.AddrPort) {
 	e.mu.Lock()
-	if e.closed {
+	if e.closed || e.deaf {
 		e.mu.Unlock()
-		return
+		return // closing down: dropped, as nng does
 	}
 	if c := e.conns[from]; c != nil {
 		e.mu.Unlock()
@@ -232,6 +259,7 @@ func (e *ep) creq(h header, from netip.AddrPort) {
 	c.expire = time.Now().Add(5 * c.refresh)
 	close(c.hs)
 	e.conns[from] = c
+	e.open++
 	e.mu.Unlock()
 	c.sendCACK()
 	e.kick()

@@ -132,6 +132,13 @@ func (l *listener) Listen() error {
 // queue hands a new connection to Accept.
 func (l *listener) queue(c *conn) {
 	l.mu.Lock()
+	if l.closed {
+		// Made as Close ran: close it as Close would, but not here, in
+		// the endpoint's reader, which closing the endpoint waits for.
+		l.mu.Unlock()
+		go c.Close()
+		return
+	}
 	l.pending = append(l.pending, c)
 	l.mu.Unlock()
 	select {
@@ -177,9 +184,11 @@ func (l *listener) Addr() net.Addr {
 	return l.e.pc.LocalAddr()
 }
 
-// Close implements sp.TransportListener: every connection the listener
-// made ends (its peer is told, DISC 0), accepted or not, since they all
-// ride its socket.
+// Close implements sp.TransportListener: the listener takes no new peers
+// and ends the connections Accept has not returned (DISC 0). Those it
+// returned ride its socket, which stays open until the last of them
+// closes, so that they can still deliver what was sent (Socket.Shutdown
+// stops the listeners before it drains the pipes).
 func (l *listener) Close() error {
 	l.mu.Lock()
 	if l.closed {
@@ -188,6 +197,13 @@ func (l *listener) Close() error {
 	}
 	l.closed = true
 	e := l.e
+	l.mu.Unlock()
+	if e != nil {
+		e.mu.Lock()
+		e.deaf = true // no new connection from here on
+		e.mu.Unlock()
+	}
+	l.mu.Lock()
 	pending := l.pending
 	l.pending = nil
 	l.mu.Unlock()
@@ -195,11 +211,11 @@ func (l *listener) Close() error {
 	case l.ready <- struct{}{}:
 	default:
 	}
-	if e != nil {
-		e.close(fmt.Errorf("udp: listener closed: %w", sp.ErrClosed))
-	}
 	for _, c := range pending {
-		c.in.close(sp.ErrClosed)
+		c.Close()
+	}
+	if e != nil {
+		e.closeIfIdle()
 	}
 	return nil
 }

@@ -139,3 +139,8 @@ func TestDialerExpire(t *testing.T) {
 	el := time.Since(start)
 	require.True(t, el >= 150*time.Millisecond && el < 3*time.Second, "gave up after %v, want about 200 ms", el)
 }
+
+// fastDial makes a synchronous dial.
+func fastDial() []sp.EndpointOption {
+	return []sp.EndpointOption{sp.WithDialSync(), sp.With(udp.ConnRetry, 20*time.Millisecond)}
+}

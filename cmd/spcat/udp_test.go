@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// nngcat20 returns nng 2.0's nngcat, which has udp://, from $NNG20; it
+// skips the test without it, unless SP_INTEROP=require.
+func nngcat20(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("NNG20")
+	path := filepath.Join(dir, "bin", "nngcat")
+	if _, err := os.Stat(path); dir == "" || err != nil {
+		msg := "interop: nngcat 2.0 not found (NNG20 unset or wrong): build it with ../shared/peers/build.sh and source its env.sh"
+		if os.Getenv("SP_INTEROP") == "require" {
+			t.Fatal(msg + "; SP_INTEROP=require")
+		}
+		t.Skip(msg)
+	}
+	return path
+}
+
+func freeUDPURL(t *testing.T) string {
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer pc.Close()
+	return "udp://" + pc.LocalAddr().String()
+}
+
+// TestUDP runs spcat against nngcat 2.0 over udp://, each side listening
+// in turn.
+func TestUDP(t *testing.T) {
+	cat := nngcat20(t)
+	t.Run("spcat-req-dials", func(t *testing.T) {
+		url := freeUDPURL(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		rep := exec.CommandContext(ctx, cat, "--rep", "--listen", url, "--data", "pong", "--count", "1")
+		require.NoError(t, rep.Start())
+		defer rep.Wait()
+		time.Sleep(200 * time.Millisecond) // let it bind: nngcat has no ready signal
+		got := runSpcat("", "--req", "--dial", url, "--data", "ping", "--quoted", "--recv-timeout", "5")
+		require.Equal(t, 0, got.Code, "spcat exit code: got %d, want 0 (stderr %q)", got.Code, got.Stderr)
+		require.Equal(t, "\"pong\"\n", got.Stdout, "spcat printed %q, want %q", got.Stdout, "\"pong\"\n")
+	})
+	t.Run("spcat-rep-listens", func(t *testing.T) {
+		url := freeUDPURL(t)
+		done := make(chan result, 1)
+		go func() {
+			done <- runSpcat("", "--rep", "--listen", url, "--data", "pong", "--count", "1", "--quoted", "--recv-timeout", "10")
+		}()
+		time.Sleep(200 * time.Millisecond) // let it bind
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, cat, "--req", "--dial", url, "--data", "ping", "--quoted").CombinedOutput()
+		require.NoError(t, err, "nngcat req: %s", out)
+		require.Equal(t, "\"pong\"", strings.TrimSpace(string(out)), "nngcat printed %q, want %q", out, "\"pong\"")
+		got := <-done
+		require.Equal(t, 0, got.Code, "spcat exit code: got %d, want 0 (stderr %q)", got.Code, got.Stderr)
+		require.Equal(t, "\"ping\"\n", got.Stdout, "spcat printed %q, want %q", got.Stdout, "\"ping\"\n")
+	})
+}
