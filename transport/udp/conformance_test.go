@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/leaktest"
+	"github.com/spgo/sp/protocol/pair"
 	"github.com/spgo/sp/transport/transporttest"
 	"github.com/spgo/sp/transport/udp"
 )
@@ -87,4 +90,17 @@ func TestExchangeForms(t *testing.T) {
 			transporttest.Exchange(t, config(addr))
 		})
 	}
+}
+
+// TestDialLocalhost dials a name, which resolves to IPv4 first.
+func TestDialLocalhost(t *testing.T) {
+	l, d := newSock(t, pair.NewSocket), newSock(t, pair.NewSocket)
+	ln, err := l.Listen("udp://127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.UDPAddr).Port
+	require.NoError(t, d.Dial("udp://localhost:"+strconv.Itoa(port), fastDial()...))
+	require.NoError(t, d.Send(wctx(t), []byte("hi")))
+	got, err := l.Recv(wctx(t))
+	require.NoError(t, err)
+	require.Equal(t, "hi", string(got), "received %q, want %q", got, "hi")
 }

@@ -55,8 +55,10 @@ func (d *dialer) Dial(ctx context.Context) (sp.TransportConn, error) {
 	return c, nil
 }
 
-// resolve finds the peer's IP address (the first the resolver gives, of
-// the URL's family).
+// resolve finds the peer's IP address, of the URL's family: for udp://,
+// the first IPv4 address the resolver gives if there is one (there is no
+// trying one address after another, as a tcp dial does, and a listener on
+// udp://*:port or an IPv4 address takes IPv4), else the first.
 func resolve(ctx context.Context, u url) (netip.Addr, error) {
 	if ip, err := netip.ParseAddr(u.host); err == nil {
 		return ip.Unmap(), nil
@@ -75,7 +77,12 @@ func resolve(ctx context.Context, u url) (netip.Addr, error) {
 	if len(ips) == 0 {
 		return netip.Addr{}, fmt.Errorf("%w: udp: no address for %q", sp.ErrNoHost, u.host)
 	}
-	return ips[0].Unmap(), nil
+	for _, ip := range ips {
+		if ip.Unmap().Is4() {
+			return ip.Unmap(), nil
+		}
+	}
+	return ips[0], nil
 }
 
 // NewListener implements sp.Transport. The listener's Addr is a
