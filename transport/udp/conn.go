@@ -60,8 +60,9 @@ func newConn(e *ep, raddr netip.AddrPort, dialer bool) *conn {
 
 // DiscError is why a peer disconnected: the reason its DISC datagram
 // gave. Reason 0, an ordinary close, matches io.EOF; 1 (the peer's
-// protocol is not ours' peer) sp.ErrBadProtocol; 3 (refused) and 8 (no
-// resources: the listener's peer limit) sp.ErrConnRefused.
+// protocol is not our peer) sp.ErrBadProtocol; 3 (refused) and 8 (no
+// resources: the listener's peer limit) sp.ErrConnRefused. Its methods
+// only read it: it is safe to share.
 type DiscError struct {
 	Reason uint16
 }

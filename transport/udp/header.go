@@ -50,7 +50,7 @@ func (o opcode) String() string {
 // Disconnect reasons, carried by DISC in p0. Reason 2 is unused.
 const (
 	discClosed   = 0 // normal close
-	discType     = 1 // the peer's protocol is not ours' peer
+	discType     = 1 // the peer's protocol is not our peer
 	discRefused  = 3 // refused by policy (a dialer asked to accept)
 	discMsgSize  = 4 // a message over the receive limit, or truncated
 	discNego     = 5 // negotiation failed (a refresh of 0)

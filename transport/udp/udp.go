@@ -15,7 +15,7 @@ import (
 func init() { sp.RegisterTransport(Transport{}) }
 
 // Transport is the udp transport. It serves the schemes udp, udp4 and
-// udp6.
+// udp6. It has no state, and is safe for concurrent use.
 type Transport struct{}
 
 // Schemes implements sp.Transport.
