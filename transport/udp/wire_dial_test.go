@@ -24,7 +24,7 @@ func dialRaw(t *testing.T, r *raw, opts ...sp.EndpointOption) (sp.Socket, <-chan
 
 // TestDialerWire drives a dialer with a raw listener.
 func TestDialerWire(t *testing.T) {
-	const retry, refresh = 50 * time.Millisecond, 100 * time.Millisecond
+	const retry, refresh = 50 * time.Millisecond, 200 * time.Millisecond
 	cnt := new(udp.Counters)
 	r := newRaw(t, nil)
 	s, errc := dialRaw(t, r, sp.With(sp.RecvMaxSize, 3000), sp.With(udp.ConnRetry, retry),

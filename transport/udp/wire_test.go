@@ -224,12 +224,12 @@ func TestListenerMaxPeers(t *testing.T) {
 // TestListenerExpiry drops a peer silent for five refresh intervals, and
 // keeps one that refreshes.
 func TestListenerExpiry(t *testing.T) {
-	const refresh = 100 * time.Millisecond
+	const refresh = 200 * time.Millisecond
 	cnt := new(udp.Counters)
 	s, addr := listenPair(t, sp.With(udp.Refresh, refresh), sp.With(udp.CountersTo, cnt))
 	r := newRaw(t, addr)
 	r.send(encode(opCREQ, pairID, 1000, 1, nil))
-	require.Equal(t, 1, int(r.expect(opCACK).p1), "CACK refresh: want 1 (100 ms, rounded up)")
+	require.Equal(t, 1, int(r.expect(opCACK).p1), "CACK refresh: want 1 (200 ms, rounded up)")
 	waitPipes(t, s, 1)
 
 	// Refreshing every refresh interval for 10 of them keeps it.
@@ -237,7 +237,7 @@ func TestListenerExpiry(t *testing.T) {
 		time.Sleep(refresh)
 		r.send(encode(opCREQ, pairID, 1000, 1, nil))
 	}
-	require.Equal(t, 1, s.Stats().Pipes, "pipes after 1 s of refreshes every 100 ms")
+	require.Equal(t, 1, s.Stats().Pipes, "pipes after 2 s of refreshes every 200 ms")
 	require.Equal(t, uint64(0), cnt.PeersInactive.Load(), "PeersInactive while refreshing")
 
 	// Silent: dropped after five refresh intervals.
