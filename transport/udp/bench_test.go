@@ -37,14 +37,18 @@ func benchPair(b *testing.B, newRx, newTx func() (sp.Socket, error)) (rx, tx sp.
 	if err := tx.Dial(l.URL(), sp.WithDialSync()); err != nil {
 		b.Fatal(err)
 	}
+	for _, s := range []sp.Socket{rx, tx} {
+		if err := sp.SetOption(s, sp.RecvTimeout, benchLossWait); err != nil {
+			b.Fatal(err)
+		}
+	}
 	return rx, tx
 }
 
-// recvWithin receives a message, or returns nil once benchLossWait passes.
+// recvWithin receives a message, or returns nil once benchLossWait (the
+// socket's RecvTimeout, set by benchPair) passes.
 func recvWithin(b *testing.B, s sp.Socket) *sp.Message {
-	ctx, cancel := context.WithTimeout(context.Background(), benchLossWait)
-	defer cancel()
-	m, err := s.RecvMsg(ctx)
+	m, err := s.RecvMsg(context.Background())
 	if errors.Is(err, sp.ErrTimeout) {
 		return nil
 	}
