@@ -242,6 +242,13 @@ func (c *conn) fail(err error, tell bool, reason uint16) {
 	}
 }
 
+// ended reports whether the connection has ended.
+func (c *conn) ended() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dead
+}
+
 // refused ends a dialer's connection when ICMP says nobody listens.
 func (c *conn) refused(err error) {
 	c.fail(fmt.Errorf("%w: udp: %v: %w", sp.ErrConnRefused, c.raddr, err), false, 0)

@@ -174,6 +174,10 @@ func (l *listener) Accept() (sp.TransportConn, error) {
 				default:
 				}
 			}
+			if c.ended() {
+				c.Close() // the peer left before we took it
+				continue
+			}
 			return c, nil
 		}
 		l.mu.Unlock()
