@@ -259,3 +259,32 @@ func pairs(t *testing.T, s sp.Socket, spListens bool, proto string) {
 	// rfc/transport-udp.md): repeat it until nngcat prints it.
 	repeatUntil(t, s, []byte("back"), p, `"back"`)
 }
+
+// TestInteropKeepalive leaves a connection with nngcat 2.0 idle for 7 s,
+// past the 5 s either side allows without a word, then sends: the
+// refreshes (CREQ and CACK every second, as the two settle on) must have
+// kept the one connection alive.
+func TestInteropKeepalive(t *testing.T) {
+	const idle = 7 * time.Second
+	t.Run("nng-dials", func(t *testing.T) {
+		t.Parallel()
+		s := newSock(t, pull.NewSocket)
+		link(t, s, true, "--push", "--data", "late", "--delay", "7")
+		ctx, cancel := context.WithTimeout(context.Background(), idle+interopTimeout)
+		defer cancel()
+		got, err := s.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "late", string(got), "sp pull got %q, want %q", got, "late")
+		require.Equal(t, uint64(1), s.Stats().Connects, "connections made: want the one kept alive")
+	})
+	t.Run("sp-dials", func(t *testing.T) {
+		t.Parallel()
+		s := newSock(t, push.NewSocket)
+		p := link(t, s, false, "--pull", "--quoted", "--count", "1")
+		waitPipe(t, s)
+		time.Sleep(idle)
+		require.NoError(t, s.Send(interopCtx(t), []byte("late")))
+		p.WaitStdout(t, []byte(`"late"`), interopTimeout)
+		require.Equal(t, uint64(1), s.Stats().Connects, "connections made: want the one kept alive")
+	})
+}
