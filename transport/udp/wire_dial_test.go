@@ -144,3 +144,19 @@ func TestDialerExpire(t *testing.T) {
 func fastDial() []sp.EndpointOption {
 	return []sp.EndpointOption{sp.WithDialSync(), sp.With(udp.ConnRetry, 20*time.Millisecond)}
 }
+
+// TestDialerDatagramLimit refuses a message over what one datagram
+// carries (65000 bytes) even when the peer advertises more.
+func TestDialerDatagramLimit(t *testing.T) {
+	cnt := new(udp.Counters)
+	r := newRaw(t, nil)
+	s, errc := dialRaw(t, r, sp.With(udp.CountersTo, cnt))
+	r.expect(opCREQ)
+	r.send(encode(opCACK, pairID, 65535, 1, nil))
+	require.NoError(t, <-errc)
+	require.NoError(t, s.Send(wctx(t), make([]byte, 65000)))
+	require.Equal(t, 65000, len(r.expect(opData).payload), "the largest message: want it sent whole")
+	require.NoError(t, s.Send(wctx(t), make([]byte, 65001)))
+	require.Equal(t, 0, int(r.expect(opDISC).p0), "DISC after a refused send: want reason 0")
+	require.Equal(t, uint64(1), cnt.SendTooLarge.Load(), "SendTooLarge")
+}
