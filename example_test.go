@@ -166,3 +166,17 @@ func ExampleSocket_WaitPeers() {
 	// Output:
 	// [news] 3
 }
+
+// A connection that wraps a transport's connection keeps its capabilities
+// by implementing ConnUnwrapper; the engine finds them with ConnAs.
+func ExampleConnAs() {
+	var c sp.TransportConn = &countingConn{TransportConn: &bareConn{}}
+	if hc, ok := sp.ConnAs[sp.HalfCloser](c); ok {
+		fmt.Println("half-closes:", hc.CloseWrite() == nil)
+	}
+	_, direct := sp.ConnAs[sp.DirectSender](c)
+	fmt.Println("sends direct:", direct)
+	// Output:
+	// half-closes: true
+	// sends direct: false
+}

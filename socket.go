@@ -272,8 +272,21 @@ func (e PipeEvent) String() string {
 }
 
 // PipeHook is called for each pipe event. Its result matters only for
-// PipeAdding, where false rejects (closes) the pipe. It is called from the
-// pipe's goroutines and must not block for long. It may close the pipe
-// (Pipe.Close), but must not call Close on the socket, a dialer or a
-// listener: those wait for the pipe's goroutines, which wait for the hook.
+// PipeAdding, where false rejects (closes) the pipe.
+//
+// A socket calls its hook from one goroutine of its own, one event at a
+// time, in the order the events happened. A pipe waits for the hook's
+// answer to PipeAdding before it joins (the pipe is rejected if the socket,
+// or its dialer or listener, closes meanwhile), but not for PipeAdded or
+// PipeRemoved: it may carry messages before the hook hears that it was
+// added. A slow hook delays the events after it, and the pipes waiting to
+// join.
+//
+// The hook may do anything, including closing the pipe, its dialer or
+// listener, or the socket (Close or Shutdown): nothing those wait for
+// waits for the hook. Close returns once the hook has been told of every
+// event, each pipe's PipeRemoved included, except when the hook itself
+// calls Close: Close then returns without waiting for the hook (which
+// cannot return first), and the events after that call are delivered once
+// it returns.
 type PipeHook func(ev PipeEvent, p Pipe) bool

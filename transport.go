@@ -59,46 +59,16 @@ type TransportListener interface {
 
 // TransportConn is one connection. A connection with properties to show
 // (the peer's credentials or certificates, say) also implements
-// OptionGetter; Pipe.OptionValue asks it. The engine calls Handshake once, then
-// Recv from one goroutine and Send and Flush from another; Close may be
-// called at any time from any goroutine and unblocks the others.
+// OptionGetter; Pipe.OptionValue asks it. The engine calls Handshake once;
+// then Recv from one goroutine at a time (the pipe's reader, or a receiver
+// holding the read role of a ResumableConn), and Send and Flush (or a
+// DirectSender's SendNow) from one goroutine at a time, never Recv's; Close
+// may be called at any time from any goroutine and unblocks the others.
 //
-// Two more methods, when a connection has them, make the engine faster:
-//
-//	Buffered() bool
-//
-// reports, from Recv's goroutine, whether a whole message is already at
-// hand, so that Recv would return at once: the engine then gathers what it
-// delivers and queues it together. And
-//
-//	SendNow(m *Message) (taken, more bool, err error)
-//
-// takes m at once without blocking, or reports false and leaves m to the
-// caller; more reports that it took m but holds some of it for the next
-// Flush. The engine calls it instead of Send, from a sending goroutine,
-// when nothing is queued before m and no Send or Flush is running: for
-// every send over a connection that gains nothing from batching (inproc),
-// and over tcp and ipc for the reply to a message a receiver read itself.
-//
-// Receivers read a socket's only pipe in their own goroutine (pair, pair1,
-// pull) when its connection has
-//
-//	SetReadDeadline(t time.Time) error
-//	Resumable() bool
-//
-// (a deadline that interrupts Recv without losing anything: the next Recv
-// goes on) and a way to learn, while nobody reads, that the peer left:
-// either NotifyEnd(f func()) bool, which calls f when the connection ends
-// (inproc), or SyscallConn, whose descriptor the engine watches (tcp and
-// ipc, on Linux). A connection with
-//
-//	SendsEagerly() bool
-//	NotifyRoom(f func())
-//	SetSendQueueLen(n int)
-//
-// is its pipe's send queue (inproc): every send goes through SendNow,
-// which several senders may call at once, and one that finds it full waits
-// until the connection calls f.
+// A connection may have optional capabilities that make the engine faster
+// or Shutdown exact (BufferedConn, DirectSender, HalfCloser, SentCounter,
+// ResumableConn and more, listed at ConnAs); each is an interface the
+// connection implements, and a wrapper keeps them with ConnUnwrapper.
 type TransportConn interface {
 	// Handshake exchanges protocol ids with the peer, giving up at the
 	// deadline. It does not judge the peer's protocol; the engine does.

@@ -35,9 +35,14 @@
 // pipeline (push/pull, throughput only), reqrep (latency only), pubsub and
 // bus (throughput only; these drop what a slow receiver cannot take, so the
 // receiver stops one second after the last message and reports what came).
+//
+// The service shapes of issue #17 (rpc_server, rpc_client, survey_server,
+// survey_client, fanout_server, fanout_client, fanin_server, fanin_client)
+// are described in shapes.go; bench/shapes.sh runs them beside nng and mangos.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -54,6 +59,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, `usage: spperf [-pattern P] local_thr|remote_thr|local_lat|remote_lat URL SIZE COUNT
        spperf [-pattern P] inproc_thr|inproc_lat SIZE COUNT
        spperf chan_thr|chan_lat SIZE COUNT   (baselines: a bare Go channel, no sp)
+       spperf rpc_server|rpc_client|survey_server|...  (the service shapes: see shapes.go)
 patterns: pair1 (default), pair, pipeline, reqrep, pubsub, bus`)
 }
 
@@ -72,6 +78,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	mode := args[0]
+	if _, ok := shapes[mode]; ok {
+		return runShape(context.Background(), mode, args[1:], stdout, stderr)
+	}
 	p, ok := patterns[*pattern]
 	if !ok {
 		fmt.Fprintf(stderr, "spperf: unknown pattern %q\n", *pattern)

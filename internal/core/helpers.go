@@ -10,16 +10,34 @@ import (
 	"github.com/spgo/sp"
 )
 
-// Deliver queues m, received on p, for Recv. Protocols call it from
-// Received only (on p's reader goroutine, or on a receiver's that reads p:
-// see Socket.ReadsInRecv). The reader gathers what it delivers while whole
-// frames are already buffered and queues them together (one lock, one
-// wake-up of the receiver); it waits for room, which pushes back on the
-// peer, and frees what it holds if p closes first. A receiver that reads p
-// itself returns the message to its caller instead.
+// Delivery is a protocol's policy for a received message that finds the
+// receive queue full (see Socket.Delivery).
+type Delivery int
+
+const (
+	// WaitForRoom: the pipe's reader waits for room, which pushes back on
+	// the peer (pair, pair1, pull, rep, req, respondent, surveyor).
+	WaitForRoom Delivery = iota
+	// DropWhenFull: the message is dropped and counted as
+	// sp.Drops.QueueFull, so that a receiver that does not keep up never
+	// holds up its peers (bus, star, sub).
+	DropWhenFull
+)
+
+// Deliver queues m, received on p, for Recv: the one way from a pipe to
+// the receive queue. Protocols call it from Received only (on p's reader
+// goroutine, or on a receiver's that reads p: see Socket.ReadsInRecv). The
+// reader gathers what it delivers while whole frames are already buffered
+// and queues them together (one lock, one wake-up of the receiver); what
+// finds no room waits or is dropped as s.Delivery says, and what the
+// reader holds when p closes is dropped. A receiver that reads p itself
+// returns the message to its caller instead.
 func (s *Socket) Deliver(p *Pipe, m *sp.Message) {
 	p.batch = append(p.batch, m)
 }
+
+// noRoomWait is a closed channel: PutBatch given it waits for no room.
+var noRoomWait = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // RecvQueued takes the next message from the receive queue, for a
 // protocol's RecvMsg.

@@ -17,7 +17,7 @@ var lastPipeID atomic.Uint32
 
 // Pipe is one connection of a socket to a peer, with one reader and one
 // writer goroutine (no writer, and no send queue, when the connection is
-// its own send queue: see eagerSender). Protocols keep their per-pipe
+// its own send queue: see sp.EagerSender). Protocols keep their per-pipe
 // state in Data. A Pipe is safe for concurrent use.
 type Pipe struct {
 	id      uint32
@@ -45,15 +45,21 @@ type Pipe struct {
 	// batch is what Received delivered and the reader has not queued yet;
 	// only the reader goroutine touches it.
 	batch []*sp.Message
-	more  framesBuffered // nil if the transport cannot tell
+	more  sp.BufferedConn // nil if the transport cannot tell
 
 	// The direct path (see trySendNow). wmu is held by whoever writes to
 	// the connection: the writer for a batch, or a sender going direct.
-	now   directSender  // nil if the transport has no direct path
-	eager eagerSender   // every send goes direct; nil if not
-	rc    recvCounter   // the connection counts what it receives; nil if not
-	sc    sentCounter   // the connection counts what it writes; nil if not
-	room  chan struct{} // a token: the connection has room (eager)
+	// Over inproc, which has nothing to gain from batching, every send
+	// goes direct (sp.EagerSender). Over tcp and ipc only the send that
+	// follows a message a receiver read in its own goroutine does (see
+	// readRole.turn): a reply, which would otherwise wait for the writer
+	// goroutine to wake; a stream of sends keeps going through the writer,
+	// which batches them.
+	now   sp.DirectSender // nil if the transport has no direct path
+	eager sp.EagerSender  // every send goes direct; nil if not
+	rc    sp.RecvCounter  // the connection counts what it receives; nil if not
+	sc    sp.SentCounter  // the connection counts what it writes; nil if not
+	room  chan struct{}   // a token: the connection has room (eager)
 	wmu   sync.Mutex
 
 	// Under wmu: the messages SendNow took (not eager), and whether the
@@ -68,68 +74,8 @@ type Pipe struct {
 	rr *readRole
 }
 
-// directSender is implemented by transport connections that can take a
-// message at once, in the sender's goroutine, without blocking: a pipe with
-// nothing queued then skips its writer goroutine. SendNow reports false,
-// leaving m to the caller, when it cannot take m without waiting; more
-// reports that it took m but holds some of it for the next Flush.
-//
-// Over inproc, which has nothing to gain from batching, every send goes
-// direct (eagerSender). Over tcp and ipc (connections that are also
-// resumable) only the send that follows a message a receiver read in its
-// own goroutine does (see readRole.turn): a reply, which would otherwise
-// wait for the writer goroutine to wake; a stream of sends keeps going
-// through the writer, which batches them.
-type directSender interface {
-	SendNow(m *sp.Message) (taken, more bool, err error)
-}
-
-// eagerSender is implemented by connections over which every send goes
-// direct, whether or not receivers read the pipe (inproc): the connection
-// itself then is the pipe's send queue, of SendQueueLen messages, in place
-// of the pipe's queue and writer goroutine, and its SendNow may be called
-// by several senders at once (never with Send or Flush, which the engine
-// then does not call). When SendNow finds it full, the connection calls
-// what NotifyRoom registered once it has room: the pipe then wakes its
-// senders (Pipe.Send) and the socket's (Room).
-type eagerSender interface {
-	SendsEagerly() bool
-	NotifyRoom(f func())
-	SetSendQueueLen(n int)
-	// SendCounts returns what the connection took (it counts under a
-	// lock it takes anyway, where the pipe would add to two atomic
-	// counters per message), and how much of it the peer has yet to
-	// receive: the pipe's sent traffic and send queue.
-	SendCounts() (msgs, bytes uint64, queued int)
-}
-
-// recvCounter is implemented by connections that count what they receive
-// at no cost (inproc: see its lane), exactly whenever the receiving end
-// has taken all there is: the pipe then counts nothing itself, where it
-// would add to two atomic counters per message.
-type recvCounter interface {
-	RecvCounts() (msgs, bytes uint64)
-}
-
-// sentCounter is implemented by connections that count the messages, and
-// bytes (header and body), they have written out (tcp, ipc and tls: see
-// internal/stream): a message Send or SendNow took may still sit in the
-// connection's buffer, and a write cut short by a close carries only some of
-// them, so the pipe cannot tell what reached the wire. The pipe then counts
-// nothing sent itself.
-type sentCounter interface {
-	SentCounts() (msgs, bytes uint64)
-}
-
 // maxBatch is the most messages a reader gathers before queueing them.
 const maxBatch = 64
-
-// framesBuffered is implemented by transport connections that can tell
-// whether a whole frame is already buffered, so that Recv would return at
-// once: the reader then gathers deliveries before queueing them.
-type framesBuffered interface {
-	Buffered() bool
-}
 
 func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe {
 	// Ids are 31 bits (a backtrace word keeps its top bit for the request
@@ -139,8 +85,8 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 	for id == 0 {
 		id = lastPipeID.Add(1) & 0x7fffffff
 	}
-	more, _ := conn.(framesBuffered)
-	now, _ := conn.(directSender)
+	more, _ := sp.ConnAs[sp.BufferedConn](conn)
+	now, _ := sp.ConnAs[sp.DirectSender](conn)
 	p := &Pipe{
 		now:     now,
 		more:    more,
@@ -154,7 +100,7 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 		wrote:   make(chan struct{}),
 		removed: make(chan struct{}),
 	}
-	if e, ok := conn.(eagerSender); ok && now != nil && e.SendsEagerly() {
+	if e, ok := sp.ConnAs[sp.EagerSender](conn); ok && now != nil && e.SendsEagerly() {
 		// The connection is the send queue: no queue, no writer.
 		p.eager = e
 		close(p.wrote)
@@ -168,10 +114,10 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 	if p.eager == nil {
 		p.sendq = NewQueue(Get(s.opts, sp.SendQueueLen))
 		p.sendq.stop = s.stopped
-		p.sc, _ = conn.(sentCounter)
+		p.sc, _ = sp.ConnAs[sp.SentCounter](conn)
 	}
-	p.rc, _ = conn.(recvCounter)
-	if res, ok := conn.(resumable); ok && res.Resumable() {
+	p.rc, _ = sp.ConnAs[sp.RecvCounter](conn)
+	if res, ok := sp.ConnAs[sp.ResumableConn](conn); ok && res.Resumable() {
 		if s.ReadsInRecv {
 			p.rr = newReadRole(p, res)
 		}
@@ -246,7 +192,7 @@ func (p *Pipe) Closed() <-chan struct{} { return p.closed }
 func (p *Pipe) TrySend(m *sp.Message) bool {
 	if p.eager != nil {
 		// Straight to the connection, which may take m from several
-		// senders at once (eagerSender).
+		// senders at once (sp.EagerSender).
 		if p.IsClosed() {
 			return false
 		}
@@ -319,7 +265,7 @@ func (p *Pipe) Send(ctx context.Context, m *sp.Message, dl *Deadline) error {
 }
 
 // sendEager is Send over a connection that is the pipe's send queue
-// (eagerSender).
+// (sp.EagerSender).
 func (p *Pipe) sendEager(ctx context.Context, m *sp.Message, dl *Deadline) error {
 	for woke := false; ; woke = true {
 		if p.TrySend(m) {
@@ -406,14 +352,18 @@ func (p *Pipe) reader() {
 	p.sock.removePipe(p)
 }
 
-// flush queues what Received delivered, waiting for room; once the pipe
-// closes, or Shutdown lingers on it (see stopWaiting), what finds no room
-// is dropped.
+// flush queues what Received delivered, waiting for room unless the
+// protocol drops what finds none (DropWhenFull); once the pipe closes, or
+// Shutdown lingers on it (see stopWaiting), what finds no room is dropped.
 func (p *Pipe) flush() {
 	if len(p.batch) == 0 {
 		return
 	}
-	woke, freed, _ := p.sock.RecvQ.PutBatch(p.batch, p.noWait)
+	cancel := p.noWait
+	if p.sock.Delivery == DropWhenFull {
+		cancel = noRoomWait
+	}
+	woke, freed, _ := p.sock.RecvQ.PutBatch(p.batch, cancel)
 	if freed > 0 && !p.IsClosed() {
 		p.sock.drops[DropQueueFull].Add(uint64(freed))
 	}
@@ -456,7 +406,7 @@ func quiet(err error) bool {
 // sender that keeps the queue from running dry gets fewer, larger writes;
 // the flush comes as soon as the queue is found empty.
 //
-// A connection that counts what it writes (sentCounter) counts the batch;
+// A connection that counts what it writes (sp.SentCounter) counts the batch;
 // for any other, a message Send took without error is out, and is counted
 // even if a later one fails, since it reached the peer.
 func (p *Pipe) writeBatch(batch *[]*sp.Message) error {

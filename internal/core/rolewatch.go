@@ -16,7 +16,7 @@ package core
 // role lies idle (a reply often arrives before the receiver is back, so it
 // woke for nearly every message) each slowed a ping-pong two- to six-fold.
 // Elsewhere than on Linux receivers do not read tcp and ipc pipes
-// (canWatch). A connection that tells when it ends (endNotifier: inproc)
+// (canWatch). A connection that tells when it ends (sp.EndNotifier: inproc)
 // needs no watcher: it calls stirred itself.
 
 import "errors"

@@ -84,14 +84,6 @@ func all(pipes []*Pipe, f func(*Pipe) bool) bool {
 	return true
 }
 
-// halfCloser is implemented by connections that can end their sending
-// side while still receiving (tcp, ipc, tls: a FIN or close_notify; ws: a
-// close frame): the peer then reads everything that was sent, sees the end
-// and closes, and Shutdown waits for that before closing (see linger).
-type halfCloser interface {
-	CloseWrite() error
-}
-
 // linger shuts for writing each drained connection that can be (a FIN over
 // tcp and ipc, a close_notify over tls, a close frame over ws), and waits
 // for those pipes to close: an SP peer that reads the end of the stream
@@ -104,7 +96,7 @@ type halfCloser interface {
 func (s *Socket) linger(ctx context.Context, pipes []*Pipe) error {
 	var wait []*Pipe
 	for _, p := range pipes {
-		hc, ok := p.conn.(halfCloser)
+		hc, ok := sp.ConnAs[sp.HalfCloser](p.conn)
 		if !ok || p.eager != nil || p.IsClosed() {
 			continue
 		}

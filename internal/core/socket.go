@@ -1,6 +1,3 @@
-// Package core is the socket engine: the set of pipes, dialers that
-// reconnect, listeners, options and the socket's lifecycle. Protocols plug
-// into it through the Protocol interface; transports through sp.Transport.
 package core
 
 import (
@@ -27,9 +24,10 @@ import (
 // peers come and go, and Received with each message a pipe reads; the
 // protocol decides where sent messages go and what received ones mean.
 //
-// The engine may call AddPipe while holding the socket's lock, so a protocol
-// must not call back into the Socket's dialer, listener or Close methods from
-// it.
+// The engine calls AddPipe while holding the socket's lock (so AddPipe
+// calls never overlap), so a protocol must not call, from it, any Socket
+// method that takes that lock: Close, Shutdown, Pipes, Stats, WaitPeers, or
+// a dialer's or listener's methods (see the package doc's lock order).
 type Protocol interface {
 	// Init is called once by NewSocket, before anything else; the protocol
 	// keeps s and may define its own options on s.Options().
@@ -73,6 +71,10 @@ type Socket struct {
 	// for protocols whose Send waits for a pipe with room.
 	Room Notifier
 
+	// Delivery, set by a protocol in Init, is what Deliver does with a
+	// message that finds RecvQ full: wait for room (WaitForRoom, the
+	// default), or drop it and count it (DropWhenFull).
+	Delivery Delivery
 	// ReadsInRecv, set by a protocol in Init, lets RecvQueued read the
 	// socket's only pipe in the receiving goroutine (see recvdirect.go).
 	// A protocol may set it if its Received only ever calls Deliver, at
@@ -90,6 +92,7 @@ type Socket struct {
 	maxTTL      atomic.Int32
 	log         atomic.Pointer[slog.Logger]
 	hook        atomic.Pointer[sp.PipeHook]
+	hooks       hookRunner  // the hook's goroutine (see hooks.go)
 	started     atomic.Bool // a dialer or listener has been made
 
 	conns   conns                         // of every endpoint, past and present
@@ -154,22 +157,6 @@ func (s *Socket) SetOptionValue(name string, v any) error { return s.opts.SetOpt
 
 // OptionValue implements sp.OptionGetter.
 func (s *Socket) OptionValue(name string) (any, error) { return s.opts.OptionValue(name) }
-
-// SetPipeHook implements sp.Socket.
-func (s *Socket) SetPipeHook(h sp.PipeHook) {
-	if h == nil {
-		s.hook.Store(nil)
-		return
-	}
-	s.hook.Store(&h)
-}
-
-func (s *Socket) callHook(ev sp.PipeEvent, p *Pipe) bool {
-	if h := s.hook.Load(); h != nil {
-		return (*h)(ev, p)
-	}
-	return true
-}
 
 // Send implements sp.Socket.
 func (s *Socket) Send(ctx context.Context, b []byte) error {
@@ -268,6 +255,7 @@ func (s *Socket) Close() error {
 	s.proto.Close()
 	s.RecvQ.Close()
 	s.wg.Wait()
+	s.closeHooks()
 	close(s.done)
 	return nil
 }

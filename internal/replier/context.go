@@ -2,57 +2,31 @@ package replier
 
 import (
 	"context"
+	"time"
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/core"
 )
 
-// Send implements sp.Context.
-func (c *replyCtx) Send(ctx context.Context, b []byte) error {
-	return c.SendMsg(ctx, core.CopyBody(b))
+// replyCtx is a core.Exchange: core.NewContext makes it an sp.Context.
+
+// SendExchange implements core.Exchange.
+func (c *replyCtx) SendExchange(ctx context.Context, m *sp.Message, timeout time.Duration) error {
+	return c.send(ctx, m, timeout)
 }
 
-// Recv implements sp.Context.
-func (c *replyCtx) Recv(ctx context.Context) ([]byte, error) {
-	m, err := c.RecvMsg(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return m.Body, nil
+// RecvExchange implements core.Exchange.
+func (c *replyCtx) RecvExchange(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	return c.recv(ctx, timeout)
 }
 
-// SendMsg implements sp.Context.
-func (c *replyCtx) SendMsg(ctx context.Context, m *sp.Message) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if err := c.r.s.CheckSend(); err != nil {
-		m.Free()
-		return err
-	}
-	return c.r.s.ExplainTimeout("send", c.send(ctx, m, c.tmo.Send()))
-}
+// Timeouts implements core.Exchange.
+func (c *replyCtx) Timeouts() *core.CtxTimeouts { return &c.tmo }
 
-// RecvMsg implements sp.Context.
-func (c *replyCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	m, err := c.recv(ctx, c.tmo.Recv())
-	return m, c.r.s.ExplainTimeout("recv", err)
-}
-
-// SetOptionValue implements sp.Context: a context has its own timeouts.
-func (c *replyCtx) SetOptionValue(name string, v any) error { return c.tmo.SetOptionValue(name, v) }
-
-// OptionValue implements sp.Context.
-func (c *replyCtx) OptionValue(name string) (any, error) { return c.tmo.OptionValue(name) }
-
-// Close implements sp.Context.
-func (c *replyCtx) Close() error {
+// CloseExchange implements core.Exchange.
+func (c *replyCtx) CloseExchange() {
 	c.r.mu.Lock()
 	delete(c.r.ctxs, c)
 	c.r.mu.Unlock()
 	c.close()
-	return nil
 }

@@ -57,7 +57,7 @@ func (r *Protocol) OpenContext() (sp.Context, error) {
 	if r.closed {
 		return nil, sp.ErrClosed
 	}
-	return r.newCtx(), nil
+	return core.NewContext(r.s, r.newCtx()), nil
 }
 
 // AddPipe implements core.Protocol.

@@ -31,6 +31,7 @@ func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&bus{raw: true}),
 
 func (b *bus) Init(s *core.Socket) {
 	b.s = s
+	s.Delivery = core.DropWhenFull // see Received
 	core.DefineReadOnly(s.Options(), sp.Raw, b.raw)
 }
 
@@ -48,12 +49,7 @@ func (b *bus) RemovePipe(p *core.Pipe) { b.pipes.Remove(p) }
 // Received queues m for Recv if there is room, and drops it otherwise: a
 // member that does not keep up loses messages, and never holds up its
 // peers.
-func (b *bus) Received(p *core.Pipe, m *sp.Message) {
-	if !b.s.RecvQ.TryPut(m) {
-		m.Free()
-		b.s.Dropped(core.DropQueueFull)
-	}
-}
+func (b *bus) Received(p *core.Pipe, m *sp.Message) { b.s.Deliver(p, m) }
 
 // SendMsg queues m, without copying it, for every peer but the one it came
 // from (m.Pipe()) whose queue has room, and drops it for the others. It

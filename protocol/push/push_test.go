@@ -137,14 +137,19 @@ func TestCloseUnblocks(t *testing.T) {
 		sptest.Connect(t, src, sink, tr.Addr(t))
 		ctx := sptest.Ctx(t)
 
-		// Fill every queue between the two until Send blocks.
+		// Fill every queue between the two until Send blocks, three
+		// times in a row: the reader on the other side may still be
+		// moving what the kernel holds into its queue after one timeout,
+		// making room for a send meant to block.
 		require.NoError(t, sp.SetOption(src, sp.SendTimeout, 20*time.Millisecond))
-		for i := 0; ; i++ {
+		for i, timeouts := 0, 0; timeouts < 3; i++ {
 			err := src.Send(ctx, sptest.Payload(64<<10, byte(i)))
 			if errors.Is(err, sp.ErrTimeout) {
-				break
+				timeouts++
+				continue
 			}
 			require.NoError(t, err)
+			timeouts = 0
 			require.Less(t, i, 100000, "Send never blocked")
 		}
 		require.NoError(t, sp.SetOption(src, sp.SendTimeout, 0))

@@ -9,71 +9,50 @@ import (
 	"github.com/spgo/sp/internal/core"
 )
 
-// Send implements sp.Context.
-func (c *reqCtx) Send(ctx context.Context, b []byte) error {
-	return c.SendMsg(ctx, core.CopyBody(b))
+// reqCtx is a core.Exchange: core.NewContext makes it an sp.Context.
+
+// SendExchange implements core.Exchange.
+func (c *reqCtx) SendExchange(ctx context.Context, m *sp.Message, timeout time.Duration) error {
+	return c.send(ctx, m, timeout)
 }
 
-// Recv implements sp.Context.
-func (c *reqCtx) Recv(ctx context.Context) ([]byte, error) {
-	m, err := c.RecvMsg(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return m.Body, nil
+// RecvExchange implements core.Exchange.
+func (c *reqCtx) RecvExchange(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	return c.recv(ctx, timeout)
 }
 
-// SendMsg implements sp.Context.
-func (c *reqCtx) SendMsg(ctx context.Context, m *sp.Message) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if err := c.r.s.CheckSend(); err != nil {
-		m.Free()
-		return err
-	}
-	return c.r.s.ExplainTimeout("send", c.send(ctx, m, c.tmo.Send()))
-}
+// Timeouts implements core.Exchange.
+func (c *reqCtx) Timeouts() *core.CtxTimeouts { return &c.tmo }
 
-// RecvMsg implements sp.Context.
-func (c *reqCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	m, err := c.recv(ctx, c.tmo.Recv())
-	return m, c.r.s.ExplainTimeout("recv", err)
-}
-
-// SetOptionValue implements sp.Context: a context has its own timeouts and
-// ResendTime.
-func (c *reqCtx) SetOptionValue(name string, v any) error {
-	if name == ResendTime.Name() {
-		d, ok := v.(time.Duration)
-		if !ok || d < 0 {
-			return fmt.Errorf("%w: %s takes a time.Duration >= 0, not %v", sp.ErrBadOption, name, v)
-		}
-		c.r.mu.Lock()
-		c.resend = d
-		c.r.mu.Unlock()
-		return nil
-	}
-	return c.tmo.SetOptionValue(name, v)
-}
-
-// OptionValue implements sp.Context.
-func (c *reqCtx) OptionValue(name string) (any, error) {
-	if name == ResendTime.Name() {
-		c.r.mu.Lock()
-		defer c.r.mu.Unlock()
-		return c.resend, nil
-	}
-	return c.tmo.OptionValue(name)
-}
-
-// Close implements sp.Context.
-func (c *reqCtx) Close() error {
+// CloseExchange implements core.Exchange.
+func (c *reqCtx) CloseExchange() {
 	c.r.mu.Lock()
 	defer c.r.mu.Unlock()
 	c.close()
-	return nil
+}
+
+// SetExchangeOption implements core.ExchangeOptions: a context has its own
+// ResendTime.
+func (c *reqCtx) SetExchangeOption(name string, v any) (bool, error) {
+	if name != ResendTime.Name() {
+		return false, nil
+	}
+	d, ok := v.(time.Duration)
+	if !ok || d < 0 {
+		return true, fmt.Errorf("%w: %s takes a time.Duration >= 0, not %v", sp.ErrBadOption, name, v)
+	}
+	c.r.mu.Lock()
+	c.resend = d
+	c.r.mu.Unlock()
+	return true, nil
+}
+
+// ExchangeOption implements core.ExchangeOptions.
+func (c *reqCtx) ExchangeOption(name string) (any, bool) {
+	if name != ResendTime.Name() {
+		return nil, false
+	}
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	return c.resend, true
 }

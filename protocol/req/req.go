@@ -83,7 +83,7 @@ func (r *req) OpenContext() (sp.Context, error) {
 	if r.closed {
 		return nil, sp.ErrClosed
 	}
-	return r.newCtx(), nil
+	return core.NewContext(r.s, r.newCtx()), nil
 }
 
 // AddPipe adds a rep peer and sends it any request still waiting for one.

@@ -34,6 +34,7 @@ func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&star{raw: true})
 
 func (x *star) Init(s *core.Socket) {
 	x.s = s
+	s.Delivery = core.DropWhenFull // a slow member never holds up the others
 	core.DefineReadOnly(s.Options(), sp.Raw, x.raw)
 }
 
@@ -77,10 +78,7 @@ func (x *star) Received(p *core.Pipe, m *sp.Message) {
 		m.Header = m.Header[:0]
 	}
 	m.Body = body
-	if !x.s.RecvQ.TryPut(m) {
-		m.Free()
-		x.s.Dropped(core.DropQueueFull)
-	}
+	x.s.Deliver(p, m)
 }
 
 // SendMsg stamps the hop count (1 in cooked mode, the Header's count plus

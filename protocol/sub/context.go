@@ -3,71 +3,59 @@ package sub
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/core"
 )
 
-// Send implements sp.Context; sub contexts cannot send.
-func (c *subCtx) Send(context.Context, []byte) error {
-	return fmt.Errorf("%w: Send on a sub context", sp.ErrNotSupported)
-}
+// subCtx is a core.Exchange: core.NewContext makes it an sp.Context.
 
-// SendMsg implements sp.Context; sub contexts cannot send.
-func (c *subCtx) SendMsg(_ context.Context, m *sp.Message) error {
+// SendExchange implements core.Exchange; sub contexts cannot send.
+func (c *subCtx) SendExchange(_ context.Context, m *sp.Message, _ time.Duration) error {
 	m.Free()
 	return fmt.Errorf("%w: Send on a sub context", sp.ErrNotSupported)
 }
 
-// Recv implements sp.Context.
-func (c *subCtx) Recv(ctx context.Context) ([]byte, error) {
-	m, err := c.RecvMsg(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return m.Body, nil
+// RecvExchange implements core.Exchange.
+func (c *subCtx) RecvExchange(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	return c.recv(ctx, timeout)
 }
 
-// RecvMsg implements sp.Context.
-func (c *subCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	m, err := c.recv(ctx, c.tmo.Recv())
-	return m, c.p.s.ExplainTimeout("recv", err)
-}
+// Timeouts implements core.Exchange.
+func (c *subCtx) Timeouts() *core.CtxTimeouts { return &c.tmo }
 
-// SetOptionValue implements sp.Context: a context has its own topics
-// (Subscribe, Unsubscribe) and timeouts.
-func (c *subCtx) SetOptionValue(name string, v any) error {
-	switch name {
-	case SubscribeOption.Name(), UnsubscribeOption.Name():
-		t, ok := v.([]byte)
-		if !ok {
-			return fmt.Errorf("%w: %s takes a []byte, not %T", sp.ErrBadOption, name, v)
-		}
-		if name == SubscribeOption.Name() {
-			c.subscribe(t)
-			return nil
-		}
-		if err := c.unsubscribe(t); err != nil {
-			return fmt.Errorf("%w: %s: %v", sp.ErrBadOption, name, err)
-		}
-		return nil
-	}
-	return c.tmo.SetOptionValue(name, v)
-}
-
-// OptionValue implements sp.Context.
-func (c *subCtx) OptionValue(name string) (any, error) { return c.tmo.OptionValue(name) }
-
-// Close implements sp.Context.
-func (c *subCtx) Close() error {
+// CloseExchange implements core.Exchange. The socket's own state is not
+// closed with a context.
+func (c *subCtx) CloseExchange() {
 	c.p.mu.Lock()
 	defer c.p.mu.Unlock()
 	if c == c.p.def {
-		return nil
+		return
 	}
 	delete(c.p.ctxs, c)
 	c.close()
-	return nil
 }
+
+// SetExchangeOption implements core.ExchangeOptions: a context has its own
+// topics (Subscribe, Unsubscribe).
+func (c *subCtx) SetExchangeOption(name string, v any) (bool, error) {
+	if name != SubscribeOption.Name() && name != UnsubscribeOption.Name() {
+		return false, nil
+	}
+	t, ok := v.([]byte)
+	if !ok {
+		return true, fmt.Errorf("%w: %s takes a []byte, not %T", sp.ErrBadOption, name, v)
+	}
+	if name == SubscribeOption.Name() {
+		c.subscribe(t)
+		return true, nil
+	}
+	if err := c.unsubscribe(t); err != nil {
+		return true, fmt.Errorf("%w: %s: %v", sp.ErrBadOption, name, err)
+	}
+	return true, nil
+}
+
+// ExchangeOption implements core.ExchangeOptions: topics cannot be read.
+func (c *subCtx) ExchangeOption(string) (any, bool) { return nil, false }

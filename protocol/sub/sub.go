@@ -49,6 +49,7 @@ func NewRawSocket() (sp.Socket, error) { return core.NewSocket(&sub{raw: true}),
 
 func (p *sub) Init(s *core.Socket) {
 	p.s = s
+	s.Delivery = core.DropWhenFull // raw sockets Deliver; contexts drop alike
 	core.DefineReadOnly(s.Options(), sp.Raw, p.raw)
 	p.ctxs = make(map[*subCtx]struct{})
 	p.def = &subCtx{p: p, q: s.RecvQ, done: make(chan struct{})}
@@ -78,7 +79,7 @@ func (p *sub) OpenContext() (sp.Context, error) {
 		return nil, sp.ErrClosed
 	}
 	p.ctxs[c] = struct{}{}
-	return c, nil
+	return core.NewContext(p.s, c), nil
 }
 
 func (p *sub) AddPipe(*core.Pipe) error { return nil }
@@ -88,12 +89,9 @@ func (p *sub) RemovePipe(*core.Pipe)    {}
 // queue has room (sharing it, not copying it), and drops it for the others:
 // a slow subscriber loses its own messages and never holds up the
 // publisher.
-func (p *sub) Received(_ *core.Pipe, m *sp.Message) {
+func (p *sub) Received(pp *core.Pipe, m *sp.Message) {
 	if p.raw {
-		if !p.s.RecvQ.TryPut(m) {
-			m.Free()
-			p.s.Dropped(core.DropQueueFull)
-		}
+		p.s.Deliver(pp, m)
 		return
 	}
 	matched := false

@@ -9,71 +9,51 @@ import (
 	"github.com/spgo/sp/internal/core"
 )
 
-// Send implements sp.Context.
-func (c *survCtx) Send(ctx context.Context, b []byte) error {
-	return c.SendMsg(ctx, core.CopyBody(b))
-}
+// survCtx is a core.Exchange: core.NewContext makes it an sp.Context.
 
-// Recv implements sp.Context.
-func (c *survCtx) Recv(ctx context.Context) ([]byte, error) {
-	m, err := c.RecvMsg(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return m.Body, nil
-}
-
-// SendMsg implements sp.Context.
-func (c *survCtx) SendMsg(ctx context.Context, m *sp.Message) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if err := c.r.s.CheckSend(); err != nil {
-		m.Free()
-		return err
-	}
+// SendExchange implements core.Exchange: a survey's send never waits, so
+// it has no timeout.
+func (c *survCtx) SendExchange(ctx context.Context, m *sp.Message, _ time.Duration) error {
 	return c.send(ctx, m)
 }
 
-// RecvMsg implements sp.Context.
-func (c *survCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	m, err := c.recv(ctx, c.tmo.Recv())
-	return m, c.r.s.ExplainTimeout("recv", err)
+// RecvExchange implements core.Exchange.
+func (c *survCtx) RecvExchange(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
+	return c.recv(ctx, timeout)
 }
 
-// SetOptionValue implements sp.Context: a context has its own timeouts and
-// SurveyTime.
-func (c *survCtx) SetOptionValue(name string, v any) error {
-	if name == SurveyTime.Name() {
-		d, ok := v.(time.Duration)
-		if !ok || checkSurveyTime(d) != nil {
-			return fmt.Errorf("%w: %s takes a positive time.Duration, not %v", sp.ErrBadOption, name, v)
-		}
-		c.r.mu.Lock()
-		c.surveyTime = d
-		c.r.mu.Unlock()
-		return nil
-	}
-	return c.tmo.SetOptionValue(name, v)
-}
+// Timeouts implements core.Exchange.
+func (c *survCtx) Timeouts() *core.CtxTimeouts { return &c.tmo }
 
-// OptionValue implements sp.Context.
-func (c *survCtx) OptionValue(name string) (any, error) {
-	if name == SurveyTime.Name() {
-		c.r.mu.Lock()
-		defer c.r.mu.Unlock()
-		return c.surveyTime, nil
-	}
-	return c.tmo.OptionValue(name)
-}
-
-// Close implements sp.Context.
-func (c *survCtx) Close() error {
+// CloseExchange implements core.Exchange.
+func (c *survCtx) CloseExchange() {
 	c.r.mu.Lock()
 	defer c.r.mu.Unlock()
 	c.close()
-	return nil
+}
+
+// SetExchangeOption implements core.ExchangeOptions: a context has its own
+// SurveyTime.
+func (c *survCtx) SetExchangeOption(name string, v any) (bool, error) {
+	if name != SurveyTime.Name() {
+		return false, nil
+	}
+	d, ok := v.(time.Duration)
+	if !ok || checkSurveyTime(d) != nil {
+		return true, fmt.Errorf("%w: %s takes a positive time.Duration, not %v", sp.ErrBadOption, name, v)
+	}
+	c.r.mu.Lock()
+	c.surveyTime = d
+	c.r.mu.Unlock()
+	return true, nil
+}
+
+// ExchangeOption implements core.ExchangeOptions.
+func (c *survCtx) ExchangeOption(name string) (any, bool) {
+	if name != SurveyTime.Name() {
+		return nil, false
+	}
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	return c.surveyTime, true
 }

@@ -84,7 +84,7 @@ func (r *surveyor) OpenContext() (sp.Context, error) {
 	if r.closed {
 		return nil, sp.ErrClosed
 	}
-	return r.newCtx(), nil
+	return core.NewContext(r.s, r.newCtx()), nil
 }
 
 func (r *surveyor) AddPipe(p *core.Pipe) error { r.pipes.Add(p); return nil }

@@ -43,12 +43,24 @@ func registerProperties() {
 // conn is the tcp mapping over a TLS connection: its Handshake runs the TLS
 // handshake and then the SP one, both before the deadline.
 type conn struct {
-	*stream.Conn
+	streamConn
 	tc *gotls.Conn
 }
 
+// streamConn is what a tls connection carries of stream.Conn's
+// capabilities. It leaves out sp.DirectSender, sp.ResumableConn and
+// syscall.Conn: they need the descriptor under the connection, which a
+// crypto/tls connection hides, and a stream.Conn without one declines them
+// on every call.
+type streamConn interface {
+	sp.TransportConn
+	sp.BufferedConn
+	sp.SentCounter
+	sp.HalfCloser
+}
+
 func newConn(sc *stream.Conn) *conn {
-	return &conn{Conn: sc, tc: sc.NetConn().(*gotls.Conn)}
+	return &conn{streamConn: sc, tc: sc.NetConn().(*gotls.Conn)}
 }
 
 // Handshake implements sp.TransportConn. Close aborts it.
@@ -63,7 +75,7 @@ func (c *conn) Handshake(deadline time.Time) error {
 		}
 		return fmt.Errorf("tls handshake: %w", err)
 	}
-	return c.Conn.Handshake(deadline)
+	return c.streamConn.Handshake(deadline)
 }
 
 // Close implements sp.TransportConn. It closes the TCP connection at once,

@@ -20,8 +20,12 @@
 // peers that go away, listener restarts, many pipes at once, addresses in
 // use and bad URLs; and, for stream transports, raw peers that claim huge
 // frames or botch the SP handshake. Datagram transports (Config.Datagram)
-// state what they cannot promise, and are held to the rest. Each check is
-// a subtest of its own.
+// state what they cannot promise, and are held to the rest. On
+// connections it makes itself, without a socket, it checks each optional
+// capability the transport's connections have (see sp.ConnAs) against that
+// capability's contract: a SendNow that always declines, or a
+// ResumableConn that cannot resume, fails. Each check is a subtest of its
+// own.
 // Every check closes every socket it made and fails if a goroutine it
 // started is still alive afterwards, so Run must not run in parallel with
 // other tests of the same binary (do not call t.Parallel in the test that
@@ -166,6 +170,7 @@ func Run(t *testing.T, c Config) {
 		{"ManyPipes", testManyPipes},
 		{"AddrInUse", testAddrInUse},
 		{"BadURLs", testBadURLs},
+		{"Capabilities", testCapabilities},
 	}
 	for _, ch := range checks {
 		t.Run(ch.name, func(t *testing.T) {
