@@ -179,6 +179,10 @@ func (c *conn) Recv(maxSize int) (*sp.Message, error) {
 	return m, nil
 }
 
+// Buffered implements sp.BufferedConn: whether a message is queued for
+// Recv.
+func (c *conn) Buffered() bool { return c.in.buffered() }
+
 // LocalAddr implements sp.TransportConn: the endpoint's socket address.
 func (c *conn) LocalAddr() net.Addr { return c.e.pc.LocalAddr() }
 

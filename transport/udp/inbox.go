@@ -82,6 +82,13 @@ func (b *inbox) get() (*sp.Message, error) {
 	}
 }
 
+// buffered reports whether get would return a message at once.
+func (b *inbox) buffered() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.head < len(b.q)
+}
+
 // end lets get deliver what is queued, then return err. Only the first
 // end or close counts.
 func (b *inbox) end(err error) {
