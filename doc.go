@@ -15,7 +15,8 @@
 //
 // Transports are chosen by URL scheme: inproc://name, ipc:///path (also
 // unix:// and, on Linux, abstract://name), tcp://host:port,
-// tls+tcp://host:port, ws://host:port/path, wss:// and
+// tls+tcp://host:port, ws://host:port/path, wss://, udp://host:port
+// (one message per datagram, nng 2.0's udp) and
 // zt://node.network:port (ZeroTier). They need no import. Dial returns at
 // once and keeps reconnecting in the background; WithDialSync makes the
 // first attempt happen before Dial returns, and DialContext does the same

@@ -15,6 +15,7 @@ import (
 	_ "github.com/spgo/sp/transport/ipc"
 	_ "github.com/spgo/sp/transport/tcp"
 	_ "github.com/spgo/sp/transport/tls"
+	_ "github.com/spgo/sp/transport/udp"
 	_ "github.com/spgo/sp/transport/ws"
 	_ "github.com/spgo/sp/transport/zt"
 )

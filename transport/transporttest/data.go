@@ -21,7 +21,9 @@ import (
 )
 
 // testOrder sends 1000 numbered messages of varied sizes and checks that
-// they arrive complete and in order.
+// they arrive complete and in order. Over a datagram transport, which
+// drops what overflows its receiver, the sender waits for each window of
+// orderWindow messages to arrive before it sends the next.
 func testOrder(t *testing.T, c Config) {
 	const n = 1000
 	ctx := testCtx(t)
@@ -30,8 +32,15 @@ func testOrder(t *testing.T, c Config) {
 	dial(t, c, a, url, true)
 
 	errc := make(chan error, 1)
+	got := make(chan int, n)
 	go func() {
 		for i := range n {
+			if c.Datagram != nil && i > 0 && i%orderWindow == 0 {
+				if !waitReceived(ctx, got, i) {
+					errc <- fmt.Errorf("send #%d: the receiver stopped: %w", i, ctx.Err())
+					return
+				}
+			}
 			if err := a.Send(ctx, orderMsg(i)); err != nil {
 				errc <- fmt.Errorf("send #%d: %w", i, err)
 				return
@@ -52,9 +61,29 @@ func testOrder(t *testing.T, c Config) {
 			t.Fatalf("message #%d: got message #%d (%d bytes), want #%d (%d bytes)", i, got, len(m.Body), i, len(want))
 		}
 		m.Free()
+		got <- i + 1
 	}
 	if err := <-errc; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// orderWindow is how many messages testOrder sends over a datagram
+// transport before it waits for them to arrive: up to ~48 KiB.
+const orderWindow = 16
+
+// waitReceived waits until the count of received messages on got reaches
+// n, and reports false if ctx ends first.
+func waitReceived(ctx context.Context, got <-chan int, n int) bool {
+	for {
+		select {
+		case k := <-got:
+			if k >= n {
+				return true
+			}
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 
@@ -68,6 +97,10 @@ func orderMsg(i int) []byte {
 // testLarge sends one 16 MiB message, with the receiver's RecvMaxSize
 // raised, and a small one after it; both must arrive byte for byte.
 func testLarge(t *testing.T, c Config) {
+	if c.Datagram != nil {
+		testLargeDatagram(t, c)
+		return
+	}
 	const size = 16 << 20
 	ctx := testCtx(t)
 	a, b := newSocket(t, pair.NewSocket), newSocket(t, pair.NewSocket)
@@ -88,6 +121,40 @@ func testLarge(t *testing.T, c Config) {
 	}
 }
 
+// testLargeDatagram sends, over a datagram transport, the largest message
+// a datagram carries, which must arrive byte for byte, then one a byte
+// larger, which the sender must refuse: its pipe closes (the dialer then
+// reconnects) and nothing of it is delivered; a small message after it
+// arrives.
+func testLargeDatagram(t *testing.T, c Config) {
+	size := c.Datagram.MaxMessage
+	ctx := testCtx(t)
+	a, b := newSocket(t, pair.NewSocket), newSocket(t, pair.NewSocket)
+	wa := watch(a)
+	_, url := listen(t, c, b, c.Addr(t), sp.With(sp.RecvMaxSize, 0))
+	dial(t, c, a, url, true)
+	wa.wait(t, "the dialer's pipe", func(live, _, _ int) bool { return live == 1 })
+
+	big := sptest.Payload(size, 42)
+	send(t, ctx, a, big)
+	m := recvMsg(t, ctx, b)
+	if !bytes.Equal(m.Body, big) {
+		t.Fatalf("a %d-byte message (the largest a datagram carries): got %d bytes, first difference at %d; want %d bytes equal to those sent",
+			size, len(m.Body), firstDiff(m.Body, big), len(big))
+	}
+	m.Free()
+
+	send(t, ctx, a, sptest.Payload(size+1, 43))
+	wa.wait(t, fmt.Sprintf("the dialer's pipe to close after a %d-byte message, over the largest (%d)", size+1, size),
+		func(_, _, removed int) bool { return removed >= 1 })
+	wa.wait(t, "the dialer to reconnect", func(live, added, _ int) bool { return live == 1 && added >= 2 })
+	send(t, ctx, a, []byte("after"))
+	if m := recvMsg(t, ctx, b); string(m.Body) != "after" {
+		t.Fatalf("message after the %d-byte one: got %d bytes %.20q, want %q (the over-size message must not be delivered)",
+			size+1, len(m.Body), m.Body, "after")
+	}
+}
+
 func firstDiff(a, b []byte) int {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
@@ -100,8 +167,14 @@ func firstDiff(a, b []byte) int {
 // testRecvMaxSize checks the receive limit over any transport: a message of
 // limit+1 bytes closes the pipe that carried it and is not delivered, while
 // one of exactly the limit, from another peer, is.
+//
+// A datagram transport, whose messages are smaller, uses half its largest
+// message as the limit.
 func testRecvMaxSize(t *testing.T, c Config) {
-	const limit = 64 << 10
+	limit := 64 << 10
+	if c.Datagram != nil {
+		limit = c.Datagram.MaxMessage / 2
+	}
 	ctx := testCtx(t)
 	l := newSocket(t, pull.NewSocket)
 	w := watch(l)

@@ -19,11 +19,13 @@
 // limit, refused dials, peers of the wrong protocol, close while blocked,
 // peers that go away, listener restarts, many pipes at once, addresses in
 // use and bad URLs; and, for stream transports, raw peers that claim huge
-// frames or botch the SP handshake. On connections it makes itself, without
-// a socket, it checks each optional capability the transport's connections
-// have (see sp.ConnAs) against that capability's contract: a SendNow that
-// always declines, or a ResumableConn that cannot resume, fails. Each check
-// is a subtest of its own.
+// frames or botch the SP handshake. Datagram transports (Config.Datagram)
+// state what they cannot promise, and are held to the rest. On
+// connections it makes itself, without a socket, it checks each optional
+// capability the transport's connections have (see sp.ConnAs) against that
+// capability's contract: a SendNow that always declines, or a
+// ResumableConn that cannot resume, fails. Each check is a subtest of its
+// own.
 // Every check closes every socket it made and fails if a goroutine it
 // started is still alive afterwards, so Run must not run in parallel with
 // other tests of the same binary (do not call t.Parallel in the test that
@@ -78,6 +80,25 @@ type Config struct {
 	// more than the receive limit is refused without allocating it. Nil
 	// skips those checks; the generic limit checks run for every transport.
 	Stream *Stream
+
+	// Datagram, for transports that carry each message in one datagram,
+	// with no retransmission or flow control (udp), says what they cannot
+	// promise; the suite then checks what they promise instead: Order
+	// paces its sender so as not to overrun the receiver (such a transport
+	// drops what overflows), Large sends the largest message a datagram
+	// carries and checks that one byte more is refused, and RecvMaxSize
+	// uses a limit under that size. Nil: a stream of bytes or messages,
+	// which delivers everything in order and carries 16 MiB messages.
+	Datagram *Datagram
+}
+
+// Datagram describes a transport that carries one message per datagram.
+type Datagram struct {
+	// MaxMessage is the largest message (SP header and body) a datagram
+	// carries. A larger one must be refused at the sender, never
+	// fragmented: its pipe closes, as for a message over a limit, and
+	// nothing of it is delivered.
+	MaxMessage int
 }
 
 // BadURL is an address a transport must reject.
