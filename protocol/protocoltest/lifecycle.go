@@ -242,6 +242,10 @@ func testCloseUnblocks(t *testing.T, c Config) {
 			if len(cxs) > 0 {
 				_, err := cxs[0].Recv(ctx)
 				require.ErrorIs(t, err, sp.ErrClosed, "a context's Recv after Close: got %v, want ErrClosed", err)
+				if c.Pattern.sends() {
+					err = cxs[0].Send(ctx, []byte("late"))
+					require.ErrorIs(t, err, sp.ErrClosed, "a context's Send after Close: got %v, want ErrClosed", err)
+				}
 				_, err = s.OpenContext()
 				require.ErrorIs(t, err, sp.ErrClosed, "OpenContext after Close: got %v, want ErrClosed", err)
 			}
@@ -360,7 +364,7 @@ func testShutdownDelivers(t *testing.T, c Config) {
 					return
 				}
 				if string(m.Body) != string(body(i)) {
-					got <- fmt.Errorf("message #%d: got %.12q..., want %.12q...", i, m.Body, body(i))
+					got <- fmt.Errorf("message #%d: got %.12q (%d bytes), want %.12q (%d bytes)", i, m.Body, len(m.Body), body(i), len(body(i)))
 					return
 				}
 			}
@@ -374,5 +378,7 @@ func testShutdownDelivers(t *testing.T, c Config) {
 		require.Equal(t, 0, st.Pipes, "pipes after Shutdown: got %d, want 0", st.Pipes)
 		err := s.Send(ctx, []byte("late"))
 		require.ErrorIs(t, err, sp.ErrClosed, "Send after Shutdown: got %v, want ErrClosed", err)
+		require.NoError(t, s.Shutdown(ctx), "a second Shutdown")
+		require.NoError(t, s.Close(), "Close after Shutdown")
 	})
 }

@@ -50,39 +50,6 @@ func receive(ctx context.Context, s sp.Socket, n int) <-chan received {
 	return out
 }
 
-// Every message Send accepted reaches the puller, in order, when the push
-// socket shuts down right after the last Send; and the push socket's
-// statistics count them all.
-func TestShutdownDeliversEverything(t *testing.T) {
-	const n = 1000
-	sptest.Wires(t, func(t *testing.T, w sptest.Wire) {
-		src, sink := sptest.New(t, push.NewSocket), sptest.New(t, pull.NewSocket)
-		require.NoError(t, sp.SetOption(sink, sp.RecvTimeout, 5*time.Second))
-		w.Connect(t, src, sink)
-		ctx := sptest.Ctx(t)
-		got := receive(ctx, sink, n)
-		wantBytes := 0
-		for i := range n {
-			require.NoError(t, src.Send(ctx, shutdownMsg(i)), "Send #%d", i)
-			wantBytes += len(shutdownMsg(i))
-		}
-		require.NoError(t, src.Shutdown(ctx))
-		r := <-got
-		require.Empty(t, r.bad)
-		require.Equal(t, n, r.n, "got %d messages, want %d", r.n, n)
-
-		st := src.Stats()
-		require.Equal(t, uint64(n), st.MsgsSent, "MsgsSent: got %d, want %d", st.MsgsSent, n)
-		require.Equal(t, uint64(wantBytes), st.BytesSent, "BytesSent: got %d, want %d", st.BytesSent, wantBytes)
-		require.Equal(t, 0, st.Pipes, "pipes after Shutdown: got %d, want 0", st.Pipes)
-
-		err := src.Send(ctx, []byte("late"))
-		require.ErrorIs(t, err, sp.ErrClosed, "Send after Shutdown: got %v, want ErrClosed", err)
-		require.NoError(t, src.Shutdown(ctx), "a second Shutdown")
-		require.NoError(t, src.Close(), "Close after Shutdown")
-	})
-}
-
 // What the push socket counts sent, after Close as after Shutdown, is what
 // the puller received, also when Close cuts writes short.
 func TestStatsCountWhatArrived(t *testing.T) {

@@ -2,9 +2,7 @@ package respondent_test
 
 import (
 	"context"
-	"errors"
 	"testing"
-	"time"
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/leaktest"
@@ -55,16 +53,4 @@ func serve(t *testing.T, x exchanger, prefix string, closeFn func() error) {
 		closeFn()
 		<-done
 	})
-}
-
-// closedPromptly waits for err from a call blocked when its socket or
-// context closed.
-func closedPromptly(t *testing.T, errs <-chan error, what string) {
-	t.Helper()
-	select {
-	case err := <-errs:
-		require.True(t, errors.Is(err, sp.ErrClosed), "%s after Close: got %v, want ErrClosed", what, err)
-	case <-time.After(2 * time.Second):
-		t.Fatalf("%s did not return within 2 s of Close", what)
-	}
 }

@@ -2,7 +2,6 @@ package surveyor_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -122,16 +121,4 @@ func want(n int, q string) []string {
 	}
 	slices.Sort(w)
 	return w
-}
-
-// closedPromptly waits for err from a call blocked when its socket or
-// context closed.
-func closedPromptly(t *testing.T, errs <-chan error, what string) {
-	t.Helper()
-	select {
-	case err := <-errs:
-		require.True(t, errors.Is(err, sp.ErrClosed), "%s after Close: got %v, want ErrClosed", what, err)
-	case <-time.After(2 * time.Second):
-		t.Fatalf("%s did not return within 2 s of Close", what)
-	}
 }
