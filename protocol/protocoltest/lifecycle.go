@@ -323,6 +323,63 @@ func testShutdown(t *testing.T, c Config) {
 	}
 }
 
+// ShutdownRefusesSends: once Shutdown has begun, Send on the socket, on its
+// contexts and through the protocol's Helpers fails with sp.ErrClosed;
+// Shutdown then waits for the peer (a hand-made one that does not close its
+// end until told) and returns nil once it closes, everything it accepted
+// having been written.
+func testShutdownRefusesSends(t *testing.T, c Config) {
+	if !c.Pattern.sends() {
+		t.Skip("the socket sends nothing")
+	}
+	s := sptest.New(t, c.NewSocket)
+	addr := sptest.Listen(t, s, sptest.TCPAddr(t))
+	peer := sptest.DialRaw(t, addr, c.Info.Peer)
+	ctx := sptest.Ctx(t)
+	waitPeers(t, s, 1)
+	cx, cxErr := s.OpenContext() // sp.ErrNotSupported for some
+
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown(ctx) }()
+	accepted := 0
+	sptest.Eventually(t, "Send to be refused", func() bool {
+		err := s.Send(ctx, []byte("x"))
+		if err == nil {
+			accepted++
+		}
+		return errors.Is(err, sp.ErrClosed)
+	})
+	if cxErr == nil {
+		err := cx.Send(ctx, []byte("x"))
+		require.ErrorIs(t, err, sp.ErrClosed, "a context's Send during Shutdown: got %v, want ErrClosed", err)
+	}
+	for i, h := range c.Helpers {
+		err := h(ctx, s)
+		require.ErrorIs(t, err, sp.ErrClosed, "Helpers[%d] during Shutdown: got %v, want ErrClosed", i, err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned %v while the peer had not closed", err)
+	default:
+	}
+	// Shutdown ends the connection for writing once all it accepted is
+	// written: the peer reads it all, then the end. A socket that never
+	// waits drops a send racing the seal (see core.CheckSend).
+	got := peer.RecvUntilEOF(t)
+	if c.SendWaitsForPeer {
+		require.Len(t, got, accepted, "frames read: got %d, want the %d sends accepted", len(got), accepted)
+	} else {
+		require.LessOrEqual(t, len(got), accepted, "frames read: got %d, want at most the %d sends accepted", len(got), accepted)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned %v before the peer closed", err)
+	default:
+	}
+	require.NoError(t, peer.C.Close())
+	require.NoError(t, <-done)
+}
+
 // ShutdownDelivers: everything Send accepted reaches the peer, in order,
 // when the socket shuts down right after the last Send, over every
 // transport; the socket counts it all sent.

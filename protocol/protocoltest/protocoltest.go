@@ -114,6 +114,10 @@ type Config struct {
 	// first (the request or survey id of raw req and surveyor); nil for
 	// none.
 	RawHeader []byte
+	// Helpers are the protocol's calls that send on a socket through
+	// contexts of their own (req.Request, surveyor.SurveyAll): once
+	// Shutdown has begun they must fail with sp.ErrClosed, as Send does.
+	Helpers []func(ctx context.Context, s sp.Socket) error
 	// BadOptions are values of the protocol's own options that its
 	// sockets must refuse with sp.ErrBadOption.
 	BadOptions []BadOption
@@ -153,6 +157,7 @@ func Run(t *testing.T, c Config) {
 		{"CloseUnblocks", testCloseUnblocks},
 		{"Contexts", testContexts},
 		{"Shutdown", testShutdown},
+		{"ShutdownRefusesSends", testShutdownRefusesSends},
 		{"ShutdownDelivers", testShutdownDelivers},
 	}
 	for _, ch := range checks {

@@ -1,6 +1,7 @@
 package req_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/spgo/sp"
@@ -19,7 +20,11 @@ func TestConformance(t *testing.T) {
 		Contexts:         true,
 		SendWaitsForPeer: true,
 		Header:           4,
-		RawHeader:        []byte{0x80, 0, 0, 1},
-		BadOptions:       []protocoltest.BadOption{{Name: req.ResendTime.Name(), Value: 60}},
+		Helpers: []func(context.Context, sp.Socket) error{func(ctx context.Context, s sp.Socket) error {
+			_, err := req.Request(ctx, s, []byte("x"))
+			return err
+		}},
+		RawHeader:  []byte{0x80, 0, 0, 1},
+		BadOptions: []protocoltest.BadOption{{Name: req.ResendTime.Name(), Value: 60}},
 	})
 }

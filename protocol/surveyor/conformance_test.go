@@ -1,6 +1,7 @@
 package surveyor_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -25,7 +26,11 @@ func TestConformance(t *testing.T) {
 		Pattern:      protocoltest.Requests,
 		Contexts:     true,
 		Header:       4,
-		RawHeader:    []byte{0x80, 0, 0, 1},
+		Helpers: []func(context.Context, sp.Socket) error{func(ctx context.Context, s sp.Socket) error {
+			_, err := surveyor.SurveyAll(ctx, s, []byte("x"))
+			return err
+		}},
+		RawHeader: []byte{0x80, 0, 0, 1},
 		BadOptions: []protocoltest.BadOption{
 			{Name: surveyor.SurveyTime.Name(), Value: time.Duration(0)},
 			{Name: surveyor.SurveyTime.Name(), Value: -time.Second},
