@@ -50,6 +50,28 @@ func receive(ctx context.Context, s sp.Socket, n int) <-chan received {
 	return out
 }
 
+// fill sends to src until every queue between it and a puller that does
+// not receive is full: until Send blocks three times in a row (a slow
+// writer, not full queues, may make one Send wait). It returns how many
+// sends were accepted, and leaves src's SendTimeout at 50 ms.
+func fill(t *testing.T, ctx context.Context, src sp.Socket) int {
+	t.Helper()
+	require.NoError(t, sp.SetOption(src, sp.SendTimeout, 50*time.Millisecond))
+	accepted := 0
+	for blocked := 0; blocked < 3; {
+		err := src.Send(ctx, sptest.Payload(64<<10, byte(accepted)))
+		if errors.Is(err, sp.ErrTimeout) {
+			blocked++
+			continue
+		}
+		require.NoError(t, err)
+		accepted++
+		blocked = 0
+		require.Less(t, accepted, 100000, "Send never blocked")
+	}
+	return accepted
+}
+
 // What the push socket counts sent, after Close as after Shutdown, is what
 // the puller received, also when Close cuts writes short.
 func TestStatsCountWhatArrived(t *testing.T) {
@@ -95,22 +117,7 @@ func TestShutdownBoundedByContext(t *testing.T) {
 		w.Connect(t, src, sink)
 		ctx := sptest.Ctx(t)
 
-		// Fill every queue between the two until Send blocks, three
-		// times in a row (a slow writer, not full queues, may make one
-		// Send wait).
-		require.NoError(t, sp.SetOption(src, sp.SendTimeout, 50*time.Millisecond))
-		accepted := 0
-		for blocked := 0; blocked < 3; {
-			err := src.Send(ctx, sptest.Payload(64<<10, byte(accepted)))
-			if errors.Is(err, sp.ErrTimeout) {
-				blocked++
-				continue
-			}
-			require.NoError(t, err)
-			accepted++
-			blocked = 0
-			require.Less(t, accepted, 100000, "Send never blocked")
-		}
+		accepted := fill(t, ctx, src)
 
 		const deadline = 200 * time.Millisecond
 		sctx, cancel := context.WithTimeout(ctx, deadline)
@@ -169,12 +176,7 @@ func TestCloseDuringShutdown(t *testing.T) {
 	require.NoError(t, sp.SetOption(sink, sp.RecvQueueLen, 1))
 	sptest.Connect(t, src, sink, sptest.TCPAddr(t))
 	ctx := sptest.Ctx(t)
-	require.NoError(t, sp.SetOption(src, sp.SendTimeout, 50*time.Millisecond))
-	for i := 0; ; i++ {
-		if err := src.Send(ctx, sptest.Payload(64<<10, byte(i))); errors.Is(err, sp.ErrTimeout) {
-			break
-		}
-	}
+	fill(t, ctx, src)
 	done := make(chan error, 1)
 	go func() { done <- src.Shutdown(ctx) }()
 	// Once Send is refused, Shutdown has begun; it waits for the puller.
@@ -199,18 +201,7 @@ func TestShutdownPullerLost(t *testing.T) {
 		require.NoError(t, sp.SetOption(sink, sp.RecvQueueLen, 1))
 		w.Connect(t, src, sink) // src dials: its dialer would reconnect
 		ctx := sptest.Ctx(t)
-		require.NoError(t, sp.SetOption(src, sp.SendTimeout, 50*time.Millisecond))
-		accepted := 0
-		for blocked := 0; blocked < 3; {
-			err := src.Send(ctx, sptest.Payload(64<<10, byte(accepted)))
-			if errors.Is(err, sp.ErrTimeout) {
-				blocked++
-				continue
-			}
-			require.NoError(t, err)
-			accepted++
-			blocked = 0
-		}
+		accepted := fill(t, ctx, src)
 		done := make(chan error, 1)
 		go func() { done <- src.Shutdown(ctx) }() // bounded by the test's 10 s
 		sptest.Eventually(t, "Shutdown to begin", func() bool {
