@@ -326,11 +326,17 @@ func testStats(t *testing.T, c Config) {
 			}
 			wantSent, wantSentBytes := count(sent)
 			wantRecv, wantRecvBytes := count(recvd)
-			var st sp.SocketStats
-			sptest.Eventually(t, "the socket to count its sends", func() bool {
-				st = s.Stats()
-				return st.MsgsSent == wantSent
-			})
+			// The writer counts a message, then its bytes: wait for both,
+			// then say what differs.
+			st := s.Stats()
+			for deadline := time.Now().Add(Timeout); time.Now().Before(deadline); st = s.Stats() {
+				if st.MsgsSent == wantSent && st.BytesSent == wantSentBytes &&
+					st.MsgsRecv == wantRecv && st.BytesRecv == wantRecvBytes {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			require.Equal(t, wantSent, st.MsgsSent, "MsgsSent: got %d, want %d", st.MsgsSent, wantSent)
 			require.Equal(t, wantSentBytes, st.BytesSent, "BytesSent: got %d, want %d", st.BytesSent, wantSentBytes)
 			require.Equal(t, wantRecv, st.MsgsRecv, "MsgsRecv: got %d, want %d", st.MsgsRecv, wantRecv)
 			require.Equal(t, wantRecvBytes, st.BytesRecv, "BytesRecv: got %d, want %d", st.BytesRecv, wantRecvBytes)
