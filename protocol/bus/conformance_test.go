@@ -9,6 +9,7 @@ import (
 	"github.com/spgo/sp/protocol/protocoltest"
 )
 
+// TestConformance runs the protocol conformance suite on bus sockets.
 func TestConformance(t *testing.T) {
 	protocoltest.Run(t, protocoltest.Config{
 		NewSocket:    bus.NewSocket,

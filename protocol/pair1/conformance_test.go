@@ -9,6 +9,7 @@ import (
 	"github.com/spgo/sp/protocol/protocoltest"
 )
 
+// TestConformance runs the protocol conformance suite on pair1 sockets.
 func TestConformance(t *testing.T) {
 	protocoltest.Run(t, protocoltest.Config{
 		NewSocket:        pair1.NewSocket,

@@ -9,6 +9,7 @@ import (
 	"github.com/spgo/sp/protocol/sub"
 )
 
+// TestConformance runs the protocol conformance suite on pub sockets.
 func TestConformance(t *testing.T) {
 	protocoltest.Run(t, protocoltest.Config{
 		NewSocket:    pub.NewSocket,

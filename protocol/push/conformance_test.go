@@ -9,6 +9,7 @@ import (
 	"github.com/spgo/sp/protocol/push"
 )
 
+// TestConformance runs the protocol conformance suite on push sockets.
 func TestConformance(t *testing.T) {
 	protocoltest.Run(t, protocoltest.Config{
 		NewSocket:        push.NewSocket,

@@ -9,6 +9,7 @@ import (
 	"github.com/spgo/sp/protocol/req"
 )
 
+// TestConformance runs the protocol conformance suite on rep sockets.
 func TestConformance(t *testing.T) {
 	protocoltest.Run(t, protocoltest.Config{
 		NewSocket:    rep.NewSocket,

@@ -10,6 +10,7 @@ import (
 	"github.com/spgo/sp/protocol/req"
 )
 
+// TestConformance runs the protocol conformance suite on req sockets.
 func TestConformance(t *testing.T) {
 	protocoltest.Run(t, protocoltest.Config{
 		NewSocket:        req.NewSocket,

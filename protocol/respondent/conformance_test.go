@@ -9,6 +9,7 @@ import (
 	"github.com/spgo/sp/protocol/surveyor"
 )
 
+// TestConformance runs the protocol conformance suite on respondent sockets.
 func TestConformance(t *testing.T) {
 	protocoltest.Run(t, protocoltest.Config{
 		NewSocket:    respondent.NewSocket,

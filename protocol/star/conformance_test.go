@@ -9,6 +9,7 @@ import (
 	"github.com/spgo/sp/protocol/star"
 )
 
+// TestConformance runs the protocol conformance suite on star sockets.
 func TestConformance(t *testing.T) {
 	protocoltest.Run(t, protocoltest.Config{
 		NewSocket:    star.NewSocket,

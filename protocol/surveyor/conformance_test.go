@@ -11,6 +11,7 @@ import (
 	"github.com/spgo/sp/protocol/surveyor"
 )
 
+// TestConformance runs the protocol conformance suite on surveyor sockets.
 func TestConformance(t *testing.T) {
 	protocoltest.Run(t, protocoltest.Config{
 		NewSocket: func() (sp.Socket, error) {
