@@ -16,21 +16,6 @@ import (
 
 func TestMain(m *testing.M) { leaktest.VerifyTestMain(m) }
 
-// serve answers every request on s with answer(request) until s closes.
-func serve(s sp.Socket, answer func([]byte) []byte) {
-	go func() {
-		for {
-			q, err := s.Recv(context.Background())
-			if err != nil {
-				return
-			}
-			if s.Send(context.Background(), answer(q)) != nil {
-				return
-			}
-		}
-	}()
-}
-
 func echo(prefix string) func([]byte) []byte {
 	return func(q []byte) []byte { return append([]byte(prefix), q...) }
 }
@@ -65,7 +50,7 @@ func TestReqRepTooLargeSaysLost(t *testing.T) {
 		big := sptest.New(t, req.NewSocket)
 		sptest.Dial(t, big, sptest.Listen(t, a, tr.Addr(t)))
 		pipes.WaitLive(t, 1)
-		serve(a, echo("ok "))
+		sptest.Answer(t, a, echo("ok "))
 		ctx := sptest.Ctx(t)
 		require.NoError(t, big.Send(ctx, make([]byte, 1<<20+1)))
 		pipes.WaitAdded(t, 2) // big's pipe was closed and it reconnected
@@ -91,7 +76,7 @@ func TestManyRequesters(t *testing.T) {
 			sptest.Dial(t, reqs[i], addr)
 		}
 		pipes.WaitLive(t, n)
-		serve(a, echo("answer to "))
+		sptest.Answer(t, a, echo("answer to "))
 		ctx := sptest.Ctx(t)
 		errs := make(chan error, n)
 		for i, q := range reqs {

@@ -30,27 +30,3 @@ type exchanger interface {
 	Recv(ctx context.Context) ([]byte, error)
 	SendMsg(ctx context.Context, m *sp.Message) error
 }
-
-// serve answers every survey x receives with "prefix" + survey until closed
-// is closed or x fails (it closes). The test's cleanup runs closeFn and
-// waits for the goroutine.
-func serve(t *testing.T, x exchanger, prefix string, closeFn func() error) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			q, err := x.Recv(context.Background())
-			if err != nil {
-				return
-			}
-			if err := x.Send(context.Background(), append([]byte(prefix), q...)); err != nil {
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		closeFn()
-		<-done
-	})
-}

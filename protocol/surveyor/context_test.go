@@ -23,7 +23,7 @@ func TestContextsConcurrentSurveys(t *testing.T) {
 			sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 				s := newSurveyor(t, long)
 				for i, r := range respondents(t, tr, s, tc.respondents) {
-					serve(t, r, tagged(fmt.Sprintf("r%d", i)))
+					sptest.Answer(t, r, tagged(fmt.Sprintf("r%d", i)))
 				}
 				var wg sync.WaitGroup
 				errs := make(chan error, tc.contexts)

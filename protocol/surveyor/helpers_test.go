@@ -47,29 +47,6 @@ func respondents(t *testing.T, tr sptest.Transport, s sp.Socket, n int) []sp.Soc
 	return rs
 }
 
-// serve answers every survey r receives with answer(survey) until r closes.
-// The test's cleanup closes r and waits for the goroutine.
-func serve(t *testing.T, r sp.Socket, answer func(q []byte) []byte) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			q, err := r.Recv(context.Background())
-			if err != nil {
-				return
-			}
-			if err := r.Send(context.Background(), answer(q)); err != nil {
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		r.Close()
-		<-done
-	})
-}
-
 // surveyCtx opens a context on the surveyor s, for tests that start a
 // survey while the one before still collects answers (which the socket
 // itself refuses), closed when the test ends.
