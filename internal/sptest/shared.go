@@ -62,6 +62,10 @@ func CloseUnblocks(t *testing.T, newSocket func() (sp.Socket, error), op func(sp
 	Listen(t, s, InprocAddr())
 	errc := make(chan error, 1)
 	go func() { errc <- op(s) }()
+	// Give op the time to block, so that Close finds it blocked (not a
+	// guarantee: op returning ErrClosed on a socket already closed passes
+	// too).
+	time.Sleep(20 * time.Millisecond)
 	require.NoError(t, s.Close())
 	timer := time.NewTimer(Timeout)
 	defer timer.Stop()
