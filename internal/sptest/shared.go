@@ -1,6 +1,7 @@
 package sptest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -61,6 +62,10 @@ func CloseUnblocks(t *testing.T, newSocket func() (sp.Socket, error), op func(sp
 	Listen(t, s, InprocAddr())
 	errc := make(chan error, 1)
 	go func() { errc <- op(s) }()
+	// Give op the time to block, so that Close finds it blocked (not a
+	// guarantee: op returning ErrClosed on a socket already closed passes
+	// too).
+	time.Sleep(20 * time.Millisecond)
 	require.NoError(t, s.Close())
 	timer := time.NewTimer(Timeout)
 	defer timer.Stop()
@@ -71,4 +76,35 @@ func CloseUnblocks(t *testing.T, newSocket func() (sp.Socket, error), op func(sp
 		t.Fatalf("still blocked %v after Close", Timeout)
 	}
 	return s
+}
+
+// Answerer is what Answer serves: a socket or a context.
+type Answerer interface {
+	Send(ctx context.Context, b []byte) error
+	Recv(ctx context.Context) ([]byte, error)
+	Close() error
+}
+
+// Answer answers every message x receives with answer(message), in a
+// goroutine, until a Recv or Send on x fails (x closes). When the test
+// ends it closes x and waits for the goroutine.
+func Answer(t testing.TB, x Answerer, answer func([]byte) []byte) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			q, err := x.Recv(context.Background())
+			if err != nil {
+				return
+			}
+			if x.Send(context.Background(), answer(q)) != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		x.Close()
+		<-done
+	})
 }

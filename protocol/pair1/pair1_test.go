@@ -8,7 +8,6 @@ import (
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/sptest"
 	"github.com/spgo/sp/internal/wire"
-	"github.com/spgo/sp/protocol/pair"
 	"github.com/spgo/sp/protocol/pair1"
 	"github.com/stretchr/testify/require"
 )
@@ -136,42 +135,13 @@ func TestPair1RawHops(t *testing.T) {
 	})
 }
 
-// Monogamous pair1 refuses a second peer while the first lasts; the second
-// takes its place once the first leaves.
-func TestPair1RefusesSecondPeer(t *testing.T) { sptest.RefusesSecondPeer(t, pair1.NewSocket) }
-
-// pair1 speaks only to pair1: pair v0 is another protocol.
-func TestPair1RejectsPairV0(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		b := sptest.New(t, pair1.NewSocket)
-		addr := sptest.Listen(t, b, tr.Addr(t))
-		err := sptest.New(t, pair.NewSocket).Dial(addr, sp.WithDialSync())
-		require.ErrorIs(t, err, sp.ErrBadProtocol, "pair v0 dialing pair1: got %v, want ErrBadProtocol", err)
-	})
-}
-
-// Close unblocks a Send waiting for a peer and a Recv waiting for a message.
-func TestPair1CloseWhileBlocked(t *testing.T) {
-	cases := []struct {
-		name string
-		new  ctor
-		op   func(s sp.Socket) error
-	}{
-		{"send-no-peer", pair1.NewSocket, func(s sp.Socket) error { return s.Send(context.Background(), []byte("x")) }},
-		{"poly-send-no-peer", pair1.NewPolySocket, func(s sp.Socket) error { return s.Send(context.Background(), []byte("x")) }},
-		{"recv", pair1.NewSocket, func(s sp.Socket) error { _, err := s.Recv(context.Background()); return err }},
-		{"raw-recv", pair1.NewRawSocket, func(s sp.Socket) error { _, err := s.Recv(context.Background()); return err }},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { sptest.CloseUnblocks(t, tc.new, tc.op) })
-	}
-}
-
-func TestPair1SendTimeoutWithoutPeer(t *testing.T) {
-	for _, newSocket := range []ctor{pair1.NewSocket, pair1.NewPolySocket} {
-		s := sptest.New(t, newSocket)
-		require.NoError(t, sp.SetOption(s, sp.SendTimeout, 20*time.Millisecond))
-		err := s.Send(sptest.Ctx(t), []byte("x"))
-		require.ErrorIs(t, err, sp.ErrTimeout, "Send with no peer: got %v, want ErrTimeout", err)
-	}
+// A polyamorous socket's Send with no peer waits for one, as a monogamous
+// one's does (see TestConformance): it gives up after sp.SendTimeout, and
+// Close wakes it.
+func TestPair1PolySendWithoutPeer(t *testing.T) {
+	s := sptest.New(t, pair1.NewPolySocket)
+	require.NoError(t, sp.SetOption(s, sp.SendTimeout, 20*time.Millisecond))
+	err := s.Send(sptest.Ctx(t), []byte("x"))
+	require.ErrorIs(t, err, sp.ErrTimeout, "Send with no peer: got %v, want ErrTimeout", err)
+	sptest.CloseUnblocks(t, pair1.NewPolySocket, func(s sp.Socket) error { return s.Send(context.Background(), []byte("x")) })
 }

@@ -1,8 +1,6 @@
 package pub_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -41,24 +39,6 @@ func recvAll(t *testing.T, s sp.Socket) []string {
 		}
 		got = append(got, string(b))
 	}
-}
-
-func TestPubSubOrdered(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		s, p := sptest.New(t, sub.NewSocket), sptest.New(t, pub.NewSocket)
-		subscribe(t, s, "")
-		sptest.Connect(t, s, p, tr.Addr(t))
-		ctx := sptest.Ctx(t)
-		const n = 100 // well under the queues: nothing is dropped
-		for i := range n {
-			require.NoError(t, p.Send(ctx, []byte(fmt.Sprint(i))))
-		}
-		for i := range n {
-			b, err := s.Recv(ctx)
-			require.NoError(t, err)
-			require.Equal(t, fmt.Sprint(i), string(b), "got %q, want %q", b, fmt.Sprint(i))
-		}
-	})
 }
 
 // recvUntil receives until the marker message and returns what came before.
@@ -139,31 +119,6 @@ func TestSubUnsubscribeUnknown(t *testing.T) {
 	require.NoError(t, sp.SetOption(s, sub.UnsubscribeOption, []byte("a")))
 	err = sp.SetOption(s, sub.UnsubscribeOption, []byte("a"))
 	require.ErrorIs(t, err, sp.ErrBadOption, "second Unsubscribe: got %v", err)
-}
-
-func TestPubSubWrongDirection(t *testing.T) {
-	p, s := sptest.New(t, pub.NewSocket), sptest.New(t, sub.NewSocket)
-	ctx := sptest.Ctx(t)
-	_, err := p.Recv(ctx)
-	require.ErrorIs(t, err, sp.ErrNotSupported, "Recv on pub: got %v", err)
-	require.ErrorIs(t, s.Send(ctx, []byte("x")), sp.ErrNotSupported)
-	// With no subscriber at all, Send still returns at once.
-	require.NoError(t, p.Send(ctx, []byte("to nobody")))
-}
-
-func TestPubSub16MiB(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		s, p := sptest.New(t, sub.NewSocket), sptest.New(t, pub.NewSocket)
-		subscribe(t, s, "")
-		require.NoError(t, sp.SetOption(s, sp.RecvMaxSize, 16<<20))
-		sptest.Connect(t, s, p, tr.Addr(t))
-		want := sptest.Payload(16<<20, 5)
-		ctx := sptest.Ctx(t)
-		require.NoError(t, p.Send(ctx, want))
-		got, err := s.Recv(ctx)
-		require.NoError(t, err)
-		require.True(t, bytes.Equal(want, got), "got %d bytes, want %d identical ones", len(got), len(want))
-	})
 }
 
 // A subscriber that does not receive loses what does not fit in its own
@@ -251,48 +206,4 @@ func TestStalledSubscriberDoesNotBlockPub(t *testing.T) {
 			require.Less(t, got, int64(n*size), "the stalled subscriber received everything: nothing was dropped")
 		})
 	}
-}
-
-func TestSubRecvTimeoutAndClose(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		s, _ := sptest.Pair(t, tr, sub.NewSocket, pub.NewSocket)
-		subscribe(t, s, "")
-		require.NoError(t, sp.SetOption(s, sp.RecvTimeout, 20*time.Millisecond))
-		_, err := s.Recv(sptest.Ctx(t))
-		require.ErrorIs(t, err, sp.ErrTimeout, "Recv with nothing sent: got %v", err)
-
-		require.NoError(t, sp.SetOption(s, sp.RecvTimeout, 0))
-		errc := make(chan error, 1)
-		go func() { _, err := s.Recv(context.Background()); errc <- err }()
-		require.NoError(t, s.Close())
-		select {
-		case err := <-errc:
-			require.ErrorIs(t, err, sp.ErrClosed, "Recv blocked at Close: got %v", err)
-		case <-time.After(2 * time.Second):
-			t.Fatal("Recv did not return within 2 s of Close")
-		}
-	})
-}
-
-func TestSubReconnectsToNewPub(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		s, old := sptest.New(t, sub.NewSocket), sptest.New(t, pub.NewSocket)
-		subscribe(t, s, "")
-		subPipes := sptest.CountPipes(s, nil)
-		addr := sptest.Listen(t, old, tr.Addr(t))
-		sptest.Dial(t, s, addr)
-		subPipes.WaitLive(t, 1)
-		require.NoError(t, old.Close())
-		subPipes.WaitLive(t, 0)
-
-		fresh := sptest.New(t, pub.NewSocket)
-		pubPipes := sptest.CountPipes(fresh, nil)
-		sptest.Listen(t, fresh, addr)
-		pubPipes.WaitLive(t, 1)
-		ctx := sptest.Ctx(t)
-		require.NoError(t, fresh.Send(ctx, []byte("back")))
-		b, err := s.Recv(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "back", string(b))
-	})
 }

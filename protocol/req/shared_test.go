@@ -88,7 +88,7 @@ func TestSharedReqSocket(t *testing.T) {
 	const users, total = 2, 1000
 	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 		q, a := sptest.Pair(t, tr, req.NewSocket, rep.NewSocket)
-		serve(a, echo("re: "))
+		sptest.Answer(t, a, echo("re: "))
 		ctx := sptest.Ctx(t)
 		var wrong, refused atomic.Int64
 		var wg sync.WaitGroup

@@ -2,9 +2,7 @@ package respondent_test
 
 import (
 	"context"
-	"errors"
 	"testing"
-	"time"
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/leaktest"
@@ -31,40 +29,4 @@ type exchanger interface {
 	Send(ctx context.Context, b []byte) error
 	Recv(ctx context.Context) ([]byte, error)
 	SendMsg(ctx context.Context, m *sp.Message) error
-}
-
-// serve answers every survey x receives with "prefix" + survey until closed
-// is closed or x fails (it closes). The test's cleanup runs closeFn and
-// waits for the goroutine.
-func serve(t *testing.T, x exchanger, prefix string, closeFn func() error) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			q, err := x.Recv(context.Background())
-			if err != nil {
-				return
-			}
-			if err := x.Send(context.Background(), append([]byte(prefix), q...)); err != nil {
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		closeFn()
-		<-done
-	})
-}
-
-// closedPromptly waits for err from a call blocked when its socket or
-// context closed.
-func closedPromptly(t *testing.T, errs <-chan error, what string) {
-	t.Helper()
-	select {
-	case err := <-errs:
-		require.True(t, errors.Is(err, sp.ErrClosed), "%s after Close: got %v, want ErrClosed", what, err)
-	case <-time.After(2 * time.Second):
-		t.Fatalf("%s did not return within 2 s of Close", what)
-	}
 }

@@ -43,7 +43,7 @@ func TestAnswersTheRightSurveyor(t *testing.T) {
 						ss[i] = c
 					}
 				}
-				serve(t, r, "re:", r.Close)
+				sptest.Answer(t, r, func(q []byte) []byte { return append([]byte("re:"), q...) })
 				ctx := sptest.Ctx(t)
 				for round := range 3 {
 					for i, s := range ss {

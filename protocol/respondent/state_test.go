@@ -18,7 +18,6 @@ func TestSendNeedsSurvey(t *testing.T) {
 	r := sptest.New(t, respondent.NewSocket)
 	sptest.Connect(t, r, s, sptest.InprocAddr())
 	ctx := sptest.Ctx(t)
-	require.Equal(t, sp.ProtocolInfo{Self: 0x63, Peer: 0x62, SelfName: "respondent", PeerName: "surveyor"}, r.Info())
 	c, err := r.OpenContext()
 	require.NoError(t, err)
 	for name, x := range map[string]exchanger{"socket": r, "context": c} {
@@ -77,50 +76,5 @@ func TestRawSendWithoutRoute(t *testing.T) {
 		m := sp.NewMessage(0)
 		m.Header = append(m.Header, h...)
 		require.NoError(t, r.SendMsg(ctx, m), "header % x", h)
-	}
-}
-
-// Close unblocks Recv on the socket and its contexts with sp.ErrClosed;
-// closing a context unblocks its own Recv.
-func TestCloseUnblocksRecv(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		ctor func() (sp.Socket, error)
-	}{{"cooked", respondent.NewSocket}, {"raw", respondent.NewRawSocket}} {
-		t.Run(tc.name, func(t *testing.T) {
-			sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-				s := newSurveyor(t, surveyor.NewSocket)
-				r := sptest.New(t, tc.ctor)
-				sptest.Connect(t, r, s, tr.Addr(t))
-				ctx := sptest.Ctx(t)
-				xs := []exchanger{r}
-				if tc.name == "cooked" {
-					for range 2 {
-						c, err := r.OpenContext()
-						require.NoError(t, err)
-						xs = append(xs, c)
-					}
-				} else {
-					_, err := r.OpenContext()
-					require.ErrorIs(t, err, sp.ErrNotSupported)
-				}
-				errs := make(chan error, len(xs))
-				for _, x := range xs {
-					go func() { _, err := x.Recv(ctx); errs <- err }()
-				}
-				if len(xs) > 1 {
-					require.NoError(t, xs[len(xs)-1].(sp.Context).Close())
-					closedPromptly(t, errs, "Recv on a closed context")
-					xs = xs[:len(xs)-1]
-				}
-				require.NoError(t, r.Close())
-				for range xs {
-					closedPromptly(t, errs, "Recv")
-				}
-				_, err := r.Recv(ctx)
-				require.ErrorIs(t, err, sp.ErrClosed)
-				require.ErrorIs(t, r.Send(ctx, []byte("x")), sp.ErrClosed)
-			})
-		})
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/sptest"
 	"github.com/spgo/sp/internal/wire"
-	"github.com/spgo/sp/protocol/bus"
 	"github.com/spgo/sp/protocol/star"
 	"github.com/stretchr/testify/require"
 )
@@ -191,29 +190,4 @@ func TestStarRawHops(t *testing.T) {
 			recvString(t, b, "marker", tc.name)
 		}
 	})
-}
-
-func TestStarRejectsBus(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		s := sptest.New(t, star.NewSocket)
-		addr := sptest.Listen(t, s, tr.Addr(t))
-		err := sptest.New(t, bus.NewSocket).Dial(addr, sp.WithDialSync())
-		require.ErrorIs(t, err, sp.ErrBadProtocol, "bus dialing star: got %v, want ErrBadProtocol", err)
-	})
-}
-
-func TestStarCloseWhileBlocked(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		new  ctor
-	}{{"cooked", star.NewSocket}, {"raw", star.NewRawSocket}} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := sptest.CloseUnblocks(t, tc.new, func(s sp.Socket) error {
-				_, err := s.Recv(context.Background())
-				return err
-			})
-			err := s.Send(context.Background(), []byte("x"))
-			require.ErrorIs(t, err, sp.ErrClosed, "Send after Close: got %v, want ErrClosed", err)
-		})
-	}
 }

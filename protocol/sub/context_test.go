@@ -77,20 +77,3 @@ func TestContextsHaveTheirOwnTopics(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "a.2", string(m2.Body), "context 2 saw context 0's change")
 }
-
-func TestContextClose(t *testing.T) {
-	s, err := sub.NewSocket()
-	require.NoError(t, err)
-	defer s.Close()
-	c, err := s.OpenContext()
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { _, err := c.Recv(context.Background()); done <- err }()
-	require.NoError(t, c.Close())
-	select {
-	case err := <-done:
-		require.ErrorIs(t, err, sp.ErrClosed)
-	case <-time.After(5 * time.Second):
-		t.Fatal("Recv on a closed context still blocked after 5 s")
-	}
-}

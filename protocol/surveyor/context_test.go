@@ -23,7 +23,7 @@ func TestContextsConcurrentSurveys(t *testing.T) {
 			sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 				s := newSurveyor(t, long)
 				for i, r := range respondents(t, tr, s, tc.respondents) {
-					serve(t, r, tagged(fmt.Sprintf("r%d", i)))
+					sptest.Answer(t, r, tagged(fmt.Sprintf("r%d", i)))
 				}
 				var wg sync.WaitGroup
 				errs := make(chan error, tc.contexts)
@@ -95,10 +95,6 @@ func TestSurveyTimeOption(t *testing.T) {
 		require.ErrorIs(t, sp.SetOption(s, surveyor.SurveyTime, bad), sp.ErrBadOption, "socket SurveyTime %v", bad)
 		require.ErrorIs(t, sp.SetOption(c, surveyor.SurveyTime, bad), sp.ErrBadOption, "context SurveyTime %v", bad)
 	}
-	require.Equal(t, sp.ProtocolInfo{Self: 0x62, Peer: 0x63, SelfName: "surveyor", PeerName: "respondent"}, s.Info())
-	raw, err := sp.GetOption(s, sp.Raw)
-	require.NoError(t, err)
-	require.False(t, raw)
 }
 
 // Raw surveyors send the Header as given and receive the survey id in
@@ -145,60 +141,4 @@ func TestRawRoundTrip(t *testing.T) {
 			})
 		})
 	}
-}
-
-// Send never blocks: a respondent that does not read loses surveys.
-func TestSendNeverBlocks(t *testing.T) {
-	for _, ctor := range []func() (sp.Socket, error){surveyor.NewSocket, surveyor.NewRawSocket} {
-		sock := sptest.New(t, ctor)
-		require.NoError(t, sp.SetOption(sock, sp.SendQueueLen, 1))
-		r := sptest.New(t, respondent.NewSocket)
-		require.NoError(t, sp.SetOption(r, sp.RecvQueueLen, 1))
-		sptest.Connect(t, r, sock, sptest.InprocAddr())
-		ctx := sptest.Ctx(t)
-		var s interface {
-			SendMsg(context.Context, *sp.Message) error
-		} = sock
-		if raw, _ := sp.GetOption(sock, sp.Raw); !raw {
-			s = surveyCtx(t, sock) // the socket refuses a survey while one is live
-		}
-		for i := range 2000 {
-			m := sp.NewMessage(0)
-			m.Header = wire.AppendUint32(m.Header, 0x80000000)
-			m.Body = append(m.Body, sptest.Payload(1024, byte(i))...)
-			require.NoError(t, s.SendMsg(ctx, m), "Send #%d", i)
-		}
-	}
-}
-
-// Close unblocks Recv on the socket and on its contexts with sp.ErrClosed;
-// closing a context unblocks its own Recv.
-func TestCloseUnblocksRecv(t *testing.T) {
-	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
-		s := newSurveyor(t, long)
-		respondents(t, tr, s, 1) // receives, never answers
-		ctx := sptest.Ctx(t)
-		c1, err := s.OpenContext()
-		require.NoError(t, err)
-		c2, err := s.OpenContext()
-		require.NoError(t, err)
-		errs := make(chan error, 3)
-		for _, x := range []receiver{s, c1, c2} {
-			require.NoError(t, x.(interface {
-				Send(context.Context, []byte) error
-			}).Send(ctx, []byte("q")))
-			go func() { _, err := x.Recv(ctx); errs <- err }()
-		}
-		require.NoError(t, c2.Close())
-		closedPromptly(t, errs, "Recv on a closed context")
-		require.NoError(t, s.Close())
-		closedPromptly(t, errs, "Recv")
-		closedPromptly(t, errs, "Recv")
-		require.ErrorIs(t, s.Send(ctx, []byte("q")), sp.ErrClosed)
-		require.ErrorIs(t, c1.Send(ctx, []byte("q")), sp.ErrClosed)
-		_, err = c1.Recv(ctx)
-		require.ErrorIs(t, err, sp.ErrClosed)
-		_, err = s.OpenContext()
-		require.ErrorIs(t, err, sp.ErrClosed)
-	})
 }

@@ -118,7 +118,7 @@ func TestSurveyConcurrent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSurveyor(t, short)
 		for i, r := range respondents(t, inproc, s, n) {
-			serve(t, r, tagged(fmt.Sprintf("r%d", i)))
+			sptest.Answer(t, r, tagged(fmt.Sprintf("r%d", i)))
 		}
 		ctx := sptest.Ctx(t)
 		var wg sync.WaitGroup
@@ -154,7 +154,7 @@ func TestContextDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSurveyor(t, time.Hour)
 		r := respondents(t, inproc, s, 1)[0]
-		serve(t, r, tagged("r0"))
+		sptest.Answer(t, r, tagged("r0"))
 		c, err := s.OpenContext()
 		require.NoError(t, err)
 		require.NoError(t, sp.SetOption(c, surveyor.SurveyTime, short))
@@ -179,7 +179,7 @@ func TestSurveyEnds(t *testing.T) {
 		s := newSurveyor(t, long)
 		rs := sptest.New(t, respondent.NewSocket)
 		sptest.Connect(t, rs, s, sptest.InprocAddr())
-		serve(t, rs, tagged("r"))
+		sptest.Answer(t, rs, tagged("r"))
 
 		start := time.Now()
 		short, cancel := context.WithTimeout(sptest.Ctx(t), deadline)

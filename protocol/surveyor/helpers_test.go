@@ -2,7 +2,6 @@ package surveyor_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -46,29 +45,6 @@ func respondents(t *testing.T, tr sptest.Transport, s sp.Socket, n int) []sp.Soc
 		sptest.Connect(t, rs[i], s, tr.Addr(t))
 	}
 	return rs
-}
-
-// serve answers every survey r receives with answer(survey) until r closes.
-// The test's cleanup closes r and waits for the goroutine.
-func serve(t *testing.T, r sp.Socket, answer func(q []byte) []byte) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			q, err := r.Recv(context.Background())
-			if err != nil {
-				return
-			}
-			if err := r.Send(context.Background(), answer(q)); err != nil {
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		r.Close()
-		<-done
-	})
 }
 
 // surveyCtx opens a context on the surveyor s, for tests that start a
@@ -122,16 +98,4 @@ func want(n int, q string) []string {
 	}
 	slices.Sort(w)
 	return w
-}
-
-// closedPromptly waits for err from a call blocked when its socket or
-// context closed.
-func closedPromptly(t *testing.T, errs <-chan error, what string) {
-	t.Helper()
-	select {
-	case err := <-errs:
-		require.True(t, errors.Is(err, sp.ErrClosed), "%s after Close: got %v, want ErrClosed", what, err)
-	case <-time.After(2 * time.Second):
-		t.Fatalf("%s did not return within 2 s of Close", what)
-	}
 }

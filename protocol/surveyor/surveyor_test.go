@@ -17,7 +17,7 @@ func TestSurveyReachesEveryRespondent(t *testing.T) {
 			sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 				s := newSurveyor(t, long)
 				for i, r := range respondents(t, tr, s, n) {
-					serve(t, r, tagged(fmt.Sprintf("r%d", i)))
+					sptest.Answer(t, r, tagged(fmt.Sprintf("r%d", i)))
 				}
 				ctx := sptest.Ctx(t)
 				c := surveyCtx(t, s) // a round starts before the last survey ends

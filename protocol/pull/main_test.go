@@ -1,0 +1,9 @@
+package pull_test
+
+import (
+	"testing"
+
+	"github.com/spgo/sp/internal/leaktest"
+)
+
+func TestMain(m *testing.M) { leaktest.VerifyTestMain(m) }
