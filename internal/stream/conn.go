@@ -295,3 +295,36 @@ func (l *Listener) Close() error {
 	}
 	return nil
 }
+
+// Capable returns c as a TransportConn that carries only the capabilities
+// it can honor (see sp.ConnAs): all of Conn's over a connection with a
+// descriptor; without one (net.Pipe, an SSH channel) neither
+// sp.DirectSender, sp.ResumableConn nor syscall.Conn, which need the
+// descriptor, and sp.HalfCloser only if the connection can shut its
+// writing side.
+func (c *Conn) Capable() sp.TransportConn {
+	if c.r.raw != nil {
+		return c
+	}
+	if _, ok := c.c.(interface{ CloseWrite() error }); ok {
+		return halfClosing{plain{c}}
+	}
+	return plain{c}
+}
+
+// plainConn is what a Conn without a descriptor carries of its
+// capabilities.
+type plainConn interface {
+	sp.TransportConn
+	sp.BufferedConn
+	sp.SentCounter
+}
+
+// plain hides a Conn's other methods behind plainConn's.
+type plain struct{ plainConn }
+
+// halfClosing is plain, and sp.HalfCloser.
+type halfClosing struct{ plain }
+
+// CloseWrite implements sp.HalfCloser.
+func (h halfClosing) CloseWrite() error { return h.plainConn.(*Conn).CloseWrite() }

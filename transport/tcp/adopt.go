@@ -31,8 +31,9 @@ func (Transport) AdoptListener(l net.Listener, cfg sp.TransportConfig) (sp.Trans
 // 8-byte handshake, then frames with a 64-bit length) over c, whatever c
 // is: a TCP connection, one end of a Unix socketpair, an in-memory pipe, as
 // nng's socket:// transport does over any descriptor. A *net.TCPConn gets
-// sp.TCPNoDelay and sp.TCPKeepAlive.
+// sp.TCPNoDelay and sp.TCPKeepAlive. Over a connection without a
+// descriptor the pipe carries none of the capabilities that need one.
 func (Transport) AdoptConn(c net.Conn, cfg sp.TransportConfig) (sp.TransportConn, error) {
 	options{cfg}.setup(c)
-	return stream.NewAdopted(c, cfg.Protocol().Self, false), nil
+	return stream.NewAdopted(c, cfg.Protocol().Self, false).Capable(), nil
 }
