@@ -24,6 +24,7 @@ import "time"
 //	RecvCounter        x
 //	WaitRecver         x
 //	EndNotifier        x
+//	SendLimiter                                       udp
 //
 // A connection that wraps another (to count, trace or throttle, say) keeps
 // the inner one's capabilities by implementing ConnUnwrapper: ConnAs then
@@ -121,6 +122,17 @@ type RecvCounter interface {
 type WaitRecver interface {
 	RecvOrWait(max int) (*Message, <-chan *Message, error)
 	Handed(m *Message, max int) (*Message, error)
+}
+
+// SendLimiter is a connection that cannot carry a message over SendLimit
+// bytes (header and body), as a datagram transport that never fragments
+// (udp). SendLimit is asked once, when the pipe joins. The socket refuses
+// a larger message at Send with an error wrapping ErrTooLarge, while one
+// of its pipes has a limit it exceeds; a message that grows past a pipe's
+// limit on its way (a protocol's header) is dropped for that pipe and
+// counted in Stats().Drops.TooLarge. The connection never sees it.
+type SendLimiter interface {
+	SendLimit() int
 }
 
 // ConnUnwrapper is a connection that wraps another and lends it its

@@ -69,6 +69,9 @@ func (c *exchangeCtx) SendMsg(ctx context.Context, m *sp.Message) error {
 		m.Free()
 		return err
 	}
+	if err := c.s.CheckSize(m); err != nil {
+		return err
+	}
 	return c.s.ExplainTimeout("send", c.ex.SendExchange(ctx, m, c.ex.Timeouts().Send()))
 }
 

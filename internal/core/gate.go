@@ -44,3 +44,30 @@ func (s *Socket) stopSends() {
 		close(s.stopped)
 	})
 }
+
+// CheckSize refuses m with an error wrapping sp.ErrTooLarge if it is larger
+// than one of the socket's pipes can carry (sp.SendLimiter: udp), freeing
+// it. The socket's SendMsg calls it; so does a context's.
+func (s *Socket) CheckSize(m *sp.Message) error {
+	limit := int(s.sendLimit.Load())
+	if limit == 0 {
+		return nil
+	}
+	if n := len(m.Header) + len(m.Body); n > limit {
+		m.Free()
+		return fmt.Errorf("%w: a %d-byte message is over the %d bytes a pipe of this socket carries (one datagram, never fragmented)", sp.ErrTooLarge, n, limit)
+	}
+	return nil
+}
+
+// updateSendLimit keeps sendLimit the smallest of the pipes' limits;
+// under mu.
+func (s *Socket) updateSendLimit() {
+	limit := 0
+	for _, p := range s.pipes {
+		if p.sendLimit > 0 && (limit == 0 || p.sendLimit < limit) {
+			limit = p.sendLimit
+		}
+	}
+	s.sendLimit.Store(int64(limit))
+}

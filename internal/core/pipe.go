@@ -60,7 +60,10 @@ type Pipe struct {
 	rc    sp.RecvCounter  // the connection counts what it receives; nil if not
 	sc    sp.SentCounter  // the connection counts what it writes; nil if not
 	room  chan struct{}   // a token: the connection has room (eager)
-	wmu   sync.Mutex
+	// sendLimit is the largest message the connection carries
+	// (sp.SendLimiter); 0: no limit.
+	sendLimit int
+	wmu       sync.Mutex
 
 	// Under wmu: the messages SendNow took (not eager), and whether the
 	// connection holds some of one for the writer's next Flush.
@@ -117,6 +120,9 @@ func newPipe(s *Socket, conn sp.TransportConn, ep endpoint, opts *Options) *Pipe
 		p.sc, _ = sp.ConnAs[sp.SentCounter](conn)
 	}
 	p.rc, _ = sp.ConnAs[sp.RecvCounter](conn)
+	if sl, ok := sp.ConnAs[sp.SendLimiter](conn); ok {
+		p.sendLimit = sl.SendLimit()
+	}
 	if res, ok := sp.ConnAs[sp.ResumableConn](conn); ok && res.Resumable() {
 		if s.ReadsInRecv {
 			p.rr = newReadRole(p, res)
@@ -190,6 +196,9 @@ func (p *Pipe) Closed() <-chan struct{} { return p.closed }
 // TrySend queues m for the pipe if its queue has room, and reports whether it
 // did; on false the caller keeps m.
 func (p *Pipe) TrySend(m *sp.Message) bool {
+	if p.overLimit(m) {
+		return true
+	}
 	if p.eager != nil {
 		// Straight to the connection, which may take m from several
 		// senders at once (sp.EagerSender).
@@ -258,6 +267,9 @@ func (p *Pipe) sent(m *sp.Message) bool {
 // Send queues m for the pipe, waiting for room. On error the caller keeps m;
 // the error is sp.ErrClosed if the pipe closed.
 func (p *Pipe) Send(ctx context.Context, m *sp.Message, dl *Deadline) error {
+	if p.overLimit(m) {
+		return nil
+	}
 	if p.eager != nil {
 		return p.sendEager(ctx, m, dl)
 	}
@@ -449,3 +461,16 @@ func (p *Pipe) countSent(msgs, bytes uint64) {
 
 // maxBatchBytes is about the most a writer gathers before it flushes.
 const maxBatchBytes = 64 << 10
+
+// overLimit drops m, counting it, if it is larger than the connection
+// carries (sp.SendLimiter): the socket refused what its user sent over
+// the limit (Socket.CheckSize); this is what a protocol's header grew past
+// it.
+func (p *Pipe) overLimit(m *sp.Message) bool {
+	if p.sendLimit == 0 || len(m.Header)+len(m.Body) <= p.sendLimit {
+		return false
+	}
+	m.Free()
+	p.sock.Dropped(DropTooLarge)
+	return true
+}

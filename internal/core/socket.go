@@ -100,7 +100,8 @@ type Socket struct {
 	drops   [numDropReasons]atomic.Uint64 // by DropReason
 	counterSet
 
-	npipes atomic.Int32 // len(pipes), for ExplainTimeout
+	npipes    atomic.Int32 // len(pipes), for ExplainTimeout
+	sendLimit atomic.Int64 // the smallest pipe's sp.SendLimiter limit; 0: none
 	// The send gate and the drain (see shutdown.go).
 	stopping atomic.Bool   // Shutdown has begun: no new sends
 	stopped  chan struct{} // closed when stopping is set
@@ -182,6 +183,9 @@ func (s *Socket) SendMsg(ctx context.Context, m *sp.Message) error {
 	}
 	if err := s.CheckSend(); err != nil {
 		m.Free()
+		return err
+	}
+	if err := s.CheckSize(m); err != nil {
 		return err
 	}
 	if err := s.proto.SendMsg(ctx, m, time.Duration(s.sendTimeout.Load())); err != nil {
@@ -303,6 +307,7 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	ep.base().count(func(c *conns) *atomic.Uint64 { return &c.connects })
 	s.pipes[p.id] = p
 	s.npipes.Store(int32(len(s.pipes)))
+	s.updateSendLimit()
 	s.updateSolo()
 	s.joined.Broadcast()
 	if p.eager != nil {
@@ -344,6 +349,7 @@ func (s *Socket) removePipe(p *Pipe) {
 	s.mu.Lock()
 	delete(s.pipes, p.id)
 	s.npipes.Store(int32(len(s.pipes)))
+	s.updateSendLimit()
 	s.updateSolo()
 	s.retired.add(t)
 	b.retired.add(t)

@@ -123,9 +123,9 @@ func testLarge(t *testing.T, c Config) {
 
 // testLargeDatagram sends, over a datagram transport, the largest message
 // a datagram carries, which must arrive byte for byte, then one a byte
-// larger, which the sender must refuse: its pipe closes (the dialer then
-// reconnects) and nothing of it is delivered; a small message after it
-// arrives.
+// larger, which Send must refuse with sp.ErrTooLarge (the transport's
+// connections are sp.SendLimiters); the pipe stays, and a small message
+// after it arrives.
 func testLargeDatagram(t *testing.T, c Config) {
 	size := c.Datagram.MaxMessage
 	ctx := testCtx(t)
@@ -144,10 +144,9 @@ func testLargeDatagram(t *testing.T, c Config) {
 	}
 	m.Free()
 
-	send(t, ctx, a, sptest.Payload(size+1, 43))
-	wa.wait(t, fmt.Sprintf("the dialer's pipe to close after a %d-byte message, over the largest (%d)", size+1, size),
-		func(_, _, removed int) bool { return removed >= 1 })
-	wa.wait(t, "the dialer to reconnect", func(live, added, _ int) bool { return live == 1 && added >= 2 })
+	if err := a.Send(ctx, sptest.Payload(size+1, 43)); !errors.Is(err, sp.ErrTooLarge) {
+		t.Fatalf("Send of %d bytes, over the largest a datagram carries (%d): got %v, want an error wrapping sp.ErrTooLarge", size+1, size, err)
+	}
 	send(t, ctx, a, []byte("after"))
 	if m := recvMsg(t, ctx, b); string(m.Body) != "after" {
 		t.Fatalf("message after the %d-byte one: got %d bytes %.20q, want %q (the over-size message must not be delivered)",
@@ -183,6 +182,17 @@ func testRecvMaxSize(t *testing.T, c Config) {
 	over := newSocket(t, push.NewSocket)
 	dial(t, c, over, url, true)
 	w.wait(t, "the first pipe", func(live, _, _ int) bool { return live == 1 })
+	if c.Datagram != nil {
+		// The receiver's limit travels to the sender (sp.SendLimiter),
+		// which refuses the message at Send; the receiver's own check,
+		// for senders that ignore it, is the transport's to test.
+		if err := over.Send(ctx, sptest.Payload(limit+1, 1)); !errors.Is(err, sp.ErrTooLarge) {
+			t.Fatalf("Send of limit+1 (%d) bytes to a peer with RecvMaxSize %d over a datagram transport: got %v, want an error wrapping sp.ErrTooLarge",
+				limit+1, limit, err)
+		}
+		testRecvMaxSizeOther(t, c, url, limit, l)
+		return
+	}
 	send(t, ctx, over, sptest.Payload(limit+1, 1))
 	// Receive meanwhile, to fail at once if the message is delivered.
 	rctx, cancel := context.WithCancel(ctx)
@@ -215,12 +225,18 @@ func testRecvMaxSize(t *testing.T, c Config) {
 			limit+1, limit, timeout)
 	}
 	over.Close() // or it reconnects, and the next pipe must not be it
+	testRecvMaxSizeOther(t, c, url, limit, l)
+}
 
+// testRecvMaxSizeOther checks that a message of exactly the limit, from
+// another peer, is delivered.
+func testRecvMaxSizeOther(t *testing.T, c Config, url string, limit int, l sp.Socket) {
+	ctx := testCtx(t)
 	other := newSocket(t, push.NewSocket)
 	dial(t, c, other, url, true)
 	want := sptest.Payload(limit, 2)
 	send(t, ctx, other, want)
-	m = recvMsg(t, ctx, l)
+	m := recvMsg(t, ctx, l)
 	if !bytes.Equal(m.Body, want) {
 		t.Fatalf("after a message of limit+1 (%d) bytes was refused, received %d bytes %.16q..., want the %d-byte message of another peer",
 			limit+1, len(m.Body), m.Body, limit)

@@ -160,6 +160,15 @@ func (c *conn) Send(m *sp.Message) error {
 	return nil
 }
 
+// SendLimit implements sp.SendLimiter: the peer's receive limit, or what
+// one datagram carries if that is less. The socket refuses a larger
+// message at Send; Send refuses one that reaches it anyway.
+func (c *conn) SendLimit() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return min(c.sndMax, maxPayload)
+}
+
 // Flush implements sp.TransportConn: Send writes each datagram at once.
 func (c *conn) Flush() error { return nil }
 

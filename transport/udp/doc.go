@@ -29,8 +29,8 @@
 // transport: there is no retransmission, acknowledgement or flow control,
 // as in nng. A message that does not fit one datagram, or the receive
 // limit the peer advertised (at most 65000 bytes), is never fragmented:
-// Send refuses it with an error wrapping sp.ErrTooLarge, and the pipe
-// closes, as for any message over a limit; a dialer then reconnects. A
+// the socket's Send refuses it with an error wrapping sp.ErrTooLarge
+// (the connection is an sp.SendLimiter), and the pipe stays. A
 // connection holds up to 128 received messages for its receiver and
 // drops the oldest when a new one finds no room, as nng does. What a
 // listener or dialer drops and refuses is counted in Counters (see

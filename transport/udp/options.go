@@ -90,8 +90,10 @@ type Counters struct {
 	// RecvQueueFull: messages dropped because the connection's receive
 	// queue was full; the oldest one goes, as in nng.
 	RecvQueueFull atomic.Uint64
-	// SendTooLarge: messages Send refused, over the peer's advertised
-	// limit or what one datagram carries.
+	// SendTooLarge: messages the connection refused, over the peer's
+	// advertised limit or what one datagram carries. The socket refuses
+	// them before they reach it (sp.SendLimiter), so this stays 0 unless
+	// the connection is used without a socket.
 	SendTooLarge atomic.Uint64
 	// PeersInactive: connections dropped after five refresh intervals of
 	// silence (DISC 6).

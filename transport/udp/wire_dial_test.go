@@ -69,11 +69,14 @@ func TestDialerWire(t *testing.T) {
 	r.send(encode(opCREQ, pairID, 1000, 1, nil))
 	require.Equal(t, 3, int(r.expect(opDISC).p0), "DISC to a CREQ sent to a dialer: want reason 3")
 
-	// Refused at the sender: over the 500 bytes the listener advertised.
-	require.NoError(t, s.Send(wctx(t), bytes.Repeat([]byte("x"), 501)))
-	require.Equal(t, 0, int(r.expect(opDISC).p0), "DISC after a refused send: want reason 0")
-	require.Equal(t, uint64(1), cnt.SendTooLarge.Load(), "SendTooLarge")
-	waitPipes(t, s, 0)
+	// Refused at Send: over the 500 bytes the listener advertised; the
+	// pipe stays.
+	err = s.Send(wctx(t), bytes.Repeat([]byte("x"), 501))
+	require.ErrorIs(t, err, sp.ErrTooLarge, "Send of 501 bytes to a peer taking 500: got %v, want ErrTooLarge", err)
+	require.NoError(t, s.Send(wctx(t), []byte("next")))
+	require.Equal(t, "next", string(r.expect(opData).payload), "the message after a refused Send")
+	require.Zero(t, cnt.SendTooLarge.Load(), "SendTooLarge: the connection never saw the refused message")
+	waitPipes(t, s, 1)
 }
 
 // TestDialerExpiry drops a listener that stops answering refreshes.
@@ -156,7 +159,9 @@ func TestDialerDatagramLimit(t *testing.T) {
 	require.NoError(t, <-errc)
 	require.NoError(t, s.Send(wctx(t), make([]byte, 65000)))
 	require.Equal(t, 65000, len(r.expect(opData).payload), "the largest message: want it sent whole")
-	require.NoError(t, s.Send(wctx(t), make([]byte, 65001)))
-	require.Equal(t, 0, int(r.expect(opDISC).p0), "DISC after a refused send: want reason 0")
-	require.Equal(t, uint64(1), cnt.SendTooLarge.Load(), "SendTooLarge")
+	err := s.Send(wctx(t), make([]byte, 65001))
+	require.ErrorIs(t, err, sp.ErrTooLarge, "Send of 65001 bytes: got %v, want ErrTooLarge", err)
+	require.NoError(t, s.Send(wctx(t), []byte("next")))
+	require.Equal(t, "next", string(r.expect(opData).payload), "the message after a refused Send")
+	require.Zero(t, cnt.SendTooLarge.Load(), "SendTooLarge: the connection never saw the refused message")
 }

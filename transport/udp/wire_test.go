@@ -158,20 +158,20 @@ func TestListenerWire(t *testing.T) {
 	require.Equal(t, 1000, int(d.p0), "DATA length: got %d, want 1000", d.p0)
 	require.Equal(t, 1000, len(d.payload), "DATA payload: got %d bytes, want 1000", len(d.payload))
 
-	// Refused at the sender: over the 1000 bytes the peer advertised.
-	require.NoError(t, s.Send(wctx(t), bytes.Repeat([]byte("x"), 1001)))
-	disc := r.expect(opDISC)
-	require.Equal(t, 0, int(disc.p0), "DISC after a refused send: got reason %d, want 0 (closed)", disc.p0)
-	require.Equal(t, uint64(1), cnt.SendTooLarge.Load(), "SendTooLarge")
-	waitPipes(t, s, 0)
-
-	// A new connection from the same address, then a message over our
-	// limit: DISC 4, counted, the pipe closed, nothing delivered.
-	r.send(encode(opCREQ, pairID, 1000, 1, nil))
-	r.expect(opCACK)
+	// Refused at Send: over the 1000 bytes the peer advertised. Nothing
+	// goes out and the pipe stays: the next message goes.
+	err = s.Send(wctx(t), bytes.Repeat([]byte("x"), 1001))
+	require.ErrorIs(t, err, sp.ErrTooLarge, "Send of 1001 bytes to a peer taking 1000: got %v, want ErrTooLarge", err)
+	require.NoError(t, s.Send(wctx(t), []byte("next")))
+	d = r.expect(opData)
+	require.Equal(t, "next", string(d.payload), "after a refused Send: got %q, want %q", d.payload, "next")
+	require.Zero(t, cnt.SendTooLarge.Load(), "SendTooLarge: the connection never saw the refused message")
 	waitPipes(t, s, 1)
+
+	// A message over our limit: DISC 4, counted, the pipe closed, nothing
+	// delivered.
 	r.send(encode(opData, pairID, 2001, 0, make([]byte, 2001)))
-	disc = r.expect(opDISC)
+	disc := r.expect(opDISC)
 	require.Equal(t, 4, int(disc.p0), "DISC after an over-size message: got reason %d, want 4", disc.p0)
 	waitPipes(t, s, 0)
 	require.Equal(t, uint64(1), cnt.RecvTooLarge.Load(), "RecvTooLarge")
