@@ -3,31 +3,19 @@ package main
 import (
 	"context"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/spgo/sp/internal/interop"
 )
 
-// nngcat20 returns nng 2.0's nngcat, which has udp://, from $NNG20; it
-// skips the test without it, unless SP_INTEROP=require.
-func nngcat20(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("NNG20")
-	path := filepath.Join(dir, "bin", "nngcat")
-	if _, err := os.Stat(path); dir == "" || err != nil {
-		msg := "interop: nngcat 2.0 not found (NNG20 unset or wrong): build it with ../shared/peers/build.sh and source its env.sh"
-		if os.Getenv("SP_INTEROP") == "require" {
-			t.Fatal(msg + "; SP_INTEROP=require")
-		}
-		t.Skip(msg)
-	}
-	return path
-}
+// nngcat20 returns nng 2.0's nngcat, which has udp://; it skips the test
+// without it, unless SP_INTEROP=require.
+func nngcat20(t *testing.T) string { return interop.NNGCat20.Path(t) }
 
 func freeUDPURL(t *testing.T) string {
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
@@ -99,4 +87,87 @@ func TestUDP(t *testing.T) {
 			return
 		}
 	})
+}
+
+// TestUDPPatterns runs the one-way patterns and survey between spcat and
+// nngcat 2.0 over udp://, spcat on each side. The receiver listens and
+// stops after one message (a surveyor after three surveys, printing at
+// least one answer); the sender dials and sends again and again (spcat
+// every 100 ms, nngcat every second: it takes whole seconds), so that a
+// message nng 2.0 holds (see rfc/transport-udp.md), or one sent before
+// the receiver's subscription, is followed by another.
+func TestUDPPatterns(t *testing.T) {
+	cat := nngcat20(t)
+	patterns := []struct {
+		name     string
+		sender   []string
+		receiver []string
+		want     string // what the receiver prints
+	}{
+		{"push-pull", []string{"--push"}, []string{"--pull"}, "\"hi\"\n"},
+		{"pub-sub", []string{"--pub"}, []string{"--sub", "--subscribe", ""}, "\"hi\"\n"},
+		{"pair0", []string{"--pair0"}, []string{"--pair0"}, "\"hi\"\n"},
+		{"pair1", []string{"--pair1"}, []string{"--pair1"}, "\"hi\"\n"},
+		// The respondent answers; the surveyor prints the answer.
+		{"survey", []string{"--respondent", "--data", "hi", "--recv-timeout", "4"}, []string{"--surveyor", "--data", "q", "--interval", "1"}, "\"hi\"\n"},
+	}
+	for _, p := range patterns {
+		for _, spSends := range []bool{true, false} {
+			name := p.name + "/spcat-receives"
+			if spSends {
+				name = p.name + "/spcat-sends"
+			}
+			t.Run(name, func(t *testing.T) {
+				url := freeUDPURL(t)
+				t.Parallel()
+				count := "1"
+				if p.name == "survey" {
+					count = "3"
+				}
+				recvArgs := append(append([]string{}, p.receiver...), "--listen", url, "--quoted", "--count", count, "--recv-timeout", "10")
+				sendArgs := append(append([]string{}, p.sender...), "--dial", url, "--count", "30")
+				if p.name != "survey" {
+					// nngcat takes whole seconds; spcat stops sending once
+					// nobody takes its messages.
+					interval := "1"
+					if spSends {
+						interval = "0.1"
+						sendArgs = append(sendArgs, "--send-timeout", "1")
+					}
+					sendArgs = append(sendArgs, "--data", "hi", "--interval", interval)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				var got result
+				if spSends {
+					nng := exec.CommandContext(ctx, cat, recvArgs...)
+					var out strings.Builder
+					nng.Stdout = &out
+					require.NoError(t, nng.Start())
+					time.Sleep(200 * time.Millisecond) // let it bind
+					done := make(chan result, 1)
+					go func() { done <- runSpcat("", sendArgs...) }()
+					err := nng.Wait()
+					<-done
+					require.NoError(t, err, "nngcat %v", recvArgs)
+					got = result{Stdout: out.String()}
+				} else {
+					done := make(chan result, 1)
+					go func() { done <- runSpcat("", recvArgs...) }()
+					time.Sleep(200 * time.Millisecond) // let it bind
+					nng := exec.CommandContext(ctx, cat, sendArgs...)
+					require.NoError(t, nng.Start())
+					got = <-done
+					nng.Process.Kill()
+					nng.Wait()
+					require.Equal(t, 0, got.Code, "spcat %v: exit code %d, stderr %q", recvArgs, got.Code, got.Stderr)
+				}
+				if p.name == "survey" {
+					require.Contains(t, got.Stdout, p.want, "the surveyor printed %q, want %q among the answers", got.Stdout, p.want)
+					return
+				}
+				require.Equal(t, p.want, got.Stdout, "the receiver printed %q, want %q", got.Stdout, p.want)
+			})
+		}
+	}
 }

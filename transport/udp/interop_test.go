@@ -28,20 +28,9 @@ import (
 
 const interopTimeout = 10 * time.Second
 
-// nngcat20 returns nng 2.0's nngcat, the one with udp://, from $NNG20.
-func nngcat20(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("NNG20")
-	path := filepath.Join(dir, "bin", "nngcat")
-	if _, err := os.Stat(path); dir == "" || err != nil {
-		msg := "interop: nngcat 2.0 not found (NNG20 unset or wrong): build it with ../shared/peers/build.sh and source its env.sh"
-		if os.Getenv("SP_INTEROP") == "require" {
-			t.Fatal(msg + "; SP_INTEROP=require")
-		}
-		t.Skip(msg)
-	}
-	return path
-}
+// nngcat20 returns nng 2.0's nngcat, the one with udp://; it skips the
+// test without it, unless SP_INTEROP=require.
+func nngcat20(t *testing.T) string { return interop.NNGCat20.Path(t) }
 
 // freeUDP returns a loopback udp:// URL whose port was free a moment ago.
 func freeUDP(t *testing.T) string {
