@@ -77,9 +77,18 @@ var scenarios = []scenario{
 // side runs one side-by-side round with the named tool and returns its
 // result and what the peer printed.
 func side(t *testing.T, tool string, sc scenario, url string) (result, string) {
+	return sideWith(t, tool, nil, sc, url)
+}
+
+// sideWith is side with the peer run by peerCat (nil: the nngcat on PATH).
+func sideWith(t *testing.T, tool string, peerCat *interop.Peer, sc scenario, url string) (result, string) {
 	var peer *interop.Proc
 	startPeer := func() {
-		if sc.peer != nil {
+		switch {
+		case sc.peer == nil:
+		case peerCat != nil:
+			peer = peerCat.Start(t, sc.peer(url)...)
+		default:
 			peer = interop.Start(t, "nngcat", sc.peer(url)...)
 		}
 	}

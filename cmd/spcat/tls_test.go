@@ -77,9 +77,17 @@ func TestTLSListenerNeedsCert(t *testing.T) {
 // --insecure (see TestTLSListenerNeedsCert for none), against the same
 // nngcat req dialer, itself with every combination that can succeed
 // against some listener: the two tools must agree on each (what the
-// dialer printed, and the listener's output and exit status).
+// dialer printed, and the listener's output and exit status). It runs for
+// each nngcat: 1.5 (Debian), 1.12 and 2.0 (../shared/peers/build.sh), the
+// listener and the dialer of one version.
 func TestTLSFlagsSideBySide(t *testing.T) {
-	nngcat := interop.Tool(t, "nngcat")
+	for _, v := range interop.NNGCats {
+		t.Run(v.Name, func(t *testing.T) { tlsFlagsSideBySide(t, v) })
+	}
+}
+
+func tlsFlagsSideBySide(t *testing.T, v interop.Peer) {
+	nngcat := v.Path(t)
 	f := newTLSFiles(t)
 	own := []string{"--cert", f.serverCert, "--key", f.serverKey}
 	listeners := map[string][]string{
@@ -114,8 +122,8 @@ func TestTLSFlagsSideBySide(t *testing.T) {
 				}
 				url := func() string { return fmt.Sprintf("tls+tcp://localhost:%d", interop.FreeTCPPort(t)) }
 				urlN, urlS := url(), url()
-				n, np := side(t, nngcat, sc, urlN)
-				s, sp := side(t, "spcat", sc, urlS)
+				n, np := sideWith(t, nngcat, &v, sc, urlN)
+				s, sp := sideWith(t, "spcat", &v, sc, urlS)
 				mask := func(s, url string) string { return strings.ReplaceAll(s, url, "URL") }
 				want := []string{mask(n.Stdout, urlN), mask(n.Stderr, urlN), strconv.Itoa(n.Code), np}
 				got := []string{mask(s.Stdout, urlS), mask(s.Stderr, urlS), strconv.Itoa(s.Code), sp}
