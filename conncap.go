@@ -135,6 +135,16 @@ type SendLimiter interface {
 	SendLimit() int
 }
 
+// DropCounter is a transport's dialer or listener (a TransportDialer or
+// TransportListener) that drops messages below its connections, where no
+// pipe sees them (udp: a datagram from an address with no connection, a
+// malformed one, a message a connection's full queue lost). Drops returns
+// its counts so far; the socket adds them to Stats().Drops, and keeps them
+// once the endpoint closes.
+type DropCounter interface {
+	Drops() Drops
+}
+
 // ConnUnwrapper is a connection that wraps another and lends it its
 // capabilities: ConnAs looks for a capability on the connection, then on
 // what Unwrap returns, and so on.

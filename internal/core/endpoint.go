@@ -108,6 +108,9 @@ func (b *epBase) start(op string, e endpoint) error {
 func (b *epBase) closeEndpoint(e endpoint) error {
 	e.stop()
 	b.s.mu.Lock()
+	if _, ok := b.s.endpoints[e]; ok {
+		addDrops(&b.s.retiredDrops, transportDrops(e))
+	}
 	delete(b.s.endpoints, e)
 	var mine []*Pipe
 	for _, p := range b.s.pipes {

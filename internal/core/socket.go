@@ -98,6 +98,9 @@ type Socket struct {
 	conns   conns                         // of every endpoint, past and present
 	retired traffic                       // of the pipes that have left
 	drops   [numDropReasons]atomic.Uint64 // by DropReason
+	// retiredDrops: what the transports of closed endpoints dropped
+	// (sp.DropCounter); under mu.
+	retiredDrops sp.Drops
 	counterSet
 
 	npipes    atomic.Int32 // len(pipes), for ExplainTimeout

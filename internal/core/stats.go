@@ -137,7 +137,9 @@ func (s *Socket) Stats() sp.SocketStats {
 	st.Traffic = s.retired.snapshot()
 	st.Connections = s.conns.snapshot()
 	index := make(map[endpoint]int, len(s.endpoints))
+	addDrops(&st.Drops, s.retiredDrops)
 	for e := range s.endpoints {
+		addDrops(&st.Drops, transportDrops(e))
 		b := e.base()
 		_, dialer := e.(*dialer)
 		index[e] = len(st.Endpoints)
@@ -173,4 +175,29 @@ func addrString(a interface{ String() string }) string {
 		return ""
 	}
 	return a.String()
+}
+
+// transportDrops returns what e's transport dialer or listener dropped
+// below its connections (sp.DropCounter), if it counts.
+func transportDrops(e endpoint) sp.Drops {
+	var t any
+	switch e := e.(type) {
+	case *dialer:
+		t = e.tran
+	case *listener:
+		t = e.tran
+	}
+	if dc, ok := t.(sp.DropCounter); ok {
+		return dc.Drops()
+	}
+	return sp.Drops{}
+}
+
+func addDrops(d *sp.Drops, x sp.Drops) {
+	d.QueueFull += x.QueueFull
+	d.TooLarge += x.TooLarge
+	d.TTL += x.TTL
+	d.NoMatch += x.NoMatch
+	d.Malformed += x.Malformed
+	d.Stale += x.Stale
 }

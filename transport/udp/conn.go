@@ -137,7 +137,7 @@ func (c *conn) Send(m *sp.Message) error {
 		return err
 	}
 	if size > limit || size > maxPayload {
-		c.e.set.counters.SendTooLarge.Add(1)
+		c.e.set.add(func(c *Counters) *atomic.Uint64 { return &c.SendTooLarge })
 		what := "the peer's receive limit"
 		if limit > maxPayload {
 			what, limit = "what one datagram carries", maxPayload
@@ -332,7 +332,7 @@ func (c *conn) refreshed(h header) {
 func (c *conn) data(h header, rest []byte) {
 	p, err := dataPayload(h, rest, c.rcvMax)
 	if err != nil {
-		c.e.set.counters.RecvTooLarge.Add(1)
+		c.e.set.add(func(c *Counters) *atomic.Uint64 { return &c.RecvTooLarge })
 		c.fail(err, true, discMsgSize)
 		return
 	}
@@ -343,7 +343,7 @@ func (c *conn) data(h header, rest []byte) {
 	m := sp.NewMessage(len(p))
 	m.Body = append(m.Body, p...)
 	if c.in.put(m) {
-		c.e.set.counters.RecvQueueFull.Add(1)
+		c.e.set.add(func(c *Counters) *atomic.Uint64 { return &c.RecvQueueFull })
 	}
 }
 
@@ -363,7 +363,7 @@ func (c *conn) tick(now time.Time) time.Time {
 				sp.ErrTimeout, c.raddr, c.e.set.connExpire), false, 0)
 			return never
 		}
-		c.e.set.counters.PeersInactive.Add(1)
+		c.e.set.add(func(c *Counters) *atomic.Uint64 { return &c.PeersInactive })
 		c.fail(fmt.Errorf("%w: udp: nothing heard from %v for five refresh intervals", errInactive, c.raddr), true, discInactive)
 		return never
 	}

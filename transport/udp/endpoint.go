@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spgo/sp"
@@ -194,17 +195,16 @@ func (e *ep) reader() {
 
 // handle acts on one datagram.
 func (e *ep) handle(b []byte, from netip.AddrPort) {
-	cnt := e.set.counters
 	h, rest, err := parseHeader(b)
 	if err != nil {
-		cnt.Malformed.Add(1) // not ours to answer
+		e.set.add(func(c *Counters) *atomic.Uint64 { return &c.Malformed }) // not ours to answer
 		return
 	}
 	switch h.op {
 	case opData:
 		c := e.lookup(from)
 		if c == nil {
-			cnt.NoMatch.Add(1)
+			e.set.add(func(c *Counters) *atomic.Uint64 { return &c.NoMatch })
 			return
 		}
 		c.data(h, rest)
@@ -223,7 +223,7 @@ func (e *ep) handle(b []byte, from netip.AddrPort) {
 			c.fail(&DiscError{Reason: h.p0}, false, 0)
 		}
 	default:
-		cnt.Malformed.Add(1)
+		e.set.add(func(c *Counters) *atomic.Uint64 { return &c.Malformed })
 		e.disc(from, discProto)
 	}
 }
@@ -243,7 +243,7 @@ func (e *ep) creq(h header, from netip.AddrPort) {
 	}
 	if e.set.maxPeers > 0 && len(e.conns) >= e.set.maxPeers {
 		e.mu.Unlock()
-		e.set.counters.PeersRejected.Add(1)
+		e.set.add(func(c *Counters) *atomic.Uint64 { return &c.PeersRejected })
 		e.disc(from, discNoBuf)
 		return
 	}

@@ -74,9 +74,12 @@ func init() {
 // to endpoints with the CountersTo option and read its fields at any time
 // with Load. A Counters is safe for concurrent use.
 //
-// Messages a connection receives whole and then loses for other reasons
-// (the socket's receive queue full, say) are counted in the socket's
-// Stats, as for every transport.
+// The socket's Stats().Drops counts the message drops too (the listener
+// and dialer are sp.DropCounters): Malformed as Malformed, NoMatch as
+// Stale, RecvQueueFull as QueueFull; RecvTooLarge as TooLarge, from the
+// pipe. Messages a connection receives whole and then loses for other
+// reasons (the socket's receive queue full, say) are counted there as for
+// every transport.
 type Counters struct {
 	// Malformed: datagrams that are not SP over UDP (shorter than the
 	// header, a version other than 1) or carry an unknown opcode (those
@@ -108,8 +111,30 @@ type settings struct {
 	connRetry  time.Duration
 	connExpire time.Duration
 	maxPeers   int
-	recvMax    int // advertised: sp.RecvMaxSize, at most maxPayload
-	counters   *Counters
+	recvMax    int       // advertised: sp.RecvMaxSize, at most maxPayload
+	counters   *Counters // the CountersTo option's, or own
+	own        *Counters // the dialer's or listener's, for its Drops
+}
+
+// add counts one in the field f picks, in the option's Counters and in the
+// endpoint's own.
+func (s settings) add(f func(*Counters) *atomic.Uint64) {
+	f(s.counters).Add(1)
+	if s.own != nil && s.own != s.counters {
+		f(s.own).Add(1)
+	}
+}
+
+// drops turns a dialer's or listener's own counts into the socket's kinds
+// (sp.DropCounter). A message over the receive limit is counted by the
+// socket itself, from Recv's error; connections refused or dropped are not
+// messages.
+func drops(c *Counters) sp.Drops {
+	return sp.Drops{
+		Malformed: c.Malformed.Load(),
+		Stale:     c.NoMatch.Load(), // for a connection that is not (or no longer) there
+		QueueFull: c.RecvQueueFull.Load(),
+	}
 }
 
 func get[T any](cfg sp.OptionGetter, o sp.Option[T], def T) T {

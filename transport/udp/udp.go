@@ -33,7 +33,11 @@ func (Transport) NewDialer(addr string, cfg sp.TransportConfig) (sp.TransportDia
 type dialer struct {
 	u   url
 	cfg sp.TransportConfig
+	own Counters // what its connections dropped (sp.DropCounter)
 }
+
+// Drops implements sp.DropCounter.
+func (d *dialer) Drops() sp.Drops { return drops(&d.own) }
 
 // Dial implements sp.TransportDialer: it resolves the host and opens a
 // socket of its own, connected to the peer. The connection request goes
@@ -48,7 +52,9 @@ func (d *dialer) Dial(ctx context.Context) (sp.TransportConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := newEP(pc, true, readSettings(d.cfg), d.cfg.Protocol())
+	set := readSettings(d.cfg)
+	set.own = &d.own
+	e := newEP(pc, true, set, d.cfg.Protocol())
 	c := newConn(e, raddr, true)
 	e.single = c
 	e.start()
@@ -106,7 +112,12 @@ type listener struct {
 	e       *ep
 	pending []*conn
 	closed  bool
+
+	own Counters // what it and its connections dropped (sp.DropCounter)
 }
+
+// Drops implements sp.DropCounter.
+func (l *listener) Drops() sp.Drops { return drops(&l.own) }
 
 // Listen implements sp.TransportListener.
 func (l *listener) Listen() error {
@@ -129,7 +140,9 @@ func (l *listener) Listen() error {
 		}
 		return err
 	}
-	e := newEP(pc, false, readSettings(l.cfg), l.cfg.Protocol())
+	set := readSettings(l.cfg)
+	set.own = &l.own
+	e := newEP(pc, false, set, l.cfg.Protocol())
 	e.onAccept = l.queue
 	l.e = e
 	e.start()

@@ -189,6 +189,7 @@ func TestListenerWire(t *testing.T) {
 	r.send(encode(opData, pairID, 2, 0, []byte("hi")))
 	r.quiet(50 * time.Millisecond)
 	require.Equal(t, uint64(1), cnt.NoMatch.Load(), "NoMatch")
+	require.Equal(t, uint64(1), s.Stats().Drops.Stale, "socket Drops.Stale: the listener's drops are the socket's (sp.DropCounter)")
 
 	// Not SP: ignored and counted. An unknown opcode: DISC 7.
 	r.send([]byte{1, 0, 0x10})
@@ -199,6 +200,7 @@ func TestListenerWire(t *testing.T) {
 	disc = r.expect(opDISC)
 	require.Equal(t, 7, int(disc.p0), "DISC after MESH: got reason %d, want 7", disc.p0)
 	require.Equal(t, uint64(4), cnt.Malformed.Load(), "Malformed (short, empty, version 2, MESH)")
+	require.Equal(t, uint64(1+4), s.Stats().Drops.Malformed, "socket Drops.Malformed: the truncated DATA, and the listener's 4")
 
 	// A refresh of 0: DISC 5.
 	r.send(encode(opCREQ, pairID, 1000, 0, nil))
