@@ -72,6 +72,7 @@ func (r *req) Info() sp.ProtocolInfo {
 
 func (r *req) newCtx() *reqCtx {
 	c := &reqCtx{r: r, reply: make(chan *sp.Message, 1), done: make(chan struct{}), resend: r.resend}
+	c.life, c.kill = context.WithCancel(context.Background())
 	c.tmo.Init(r.s)
 	r.ctxs[c] = struct{}{}
 	return c
@@ -175,6 +176,8 @@ type reqCtx struct {
 	reply   chan *sp.Message
 	closed  bool
 	done    chan struct{}
+	life    context.Context // canceled when the context closes
+	kill    context.CancelFunc
 
 	// bare: this is the socket's own state, which goroutines may share by
 	// mistake; it serves one exchange at a time (see busy).
@@ -227,6 +230,7 @@ func (c *reqCtx) close() {
 	c.cancel()
 	c.closed = true
 	close(c.done)
+	c.kill() // wakes a Send waiting for a peer
 	delete(c.r.ctxs, c)
 }
 
@@ -290,7 +294,7 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 
 	// Wait for a peer with room: the request is sent once before Send
 	// returns, then again by the resend timer until its reply comes.
-	p, err := r.rr.Send(ctx, m.Clone(), timeout)
+	p, err := c.sendWaiting(ctx, m, timeout)
 	if testHookSent != nil && err == nil {
 		testHookSent(p)
 	}
@@ -322,6 +326,25 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 	c.pipe = p
 	c.arm()
 	return nil
+}
+
+// sendWaiting hands m (a clone of it) to a peer with room, waiting for
+// one until ctx ends, the timeout passes, the socket closes or the context
+// does (sp.ErrClosed).
+func (c *reqCtx) sendWaiting(ctx context.Context, m *sp.Message, timeout time.Duration) (*core.Pipe, error) {
+	if p := c.r.rr.TrySend(m.Clone()); p != nil {
+		return p, nil
+	}
+	m.Free() // the clone's reference
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(c.life, cancel)
+	defer stop()
+	p, err := c.r.rr.Send(sctx, m.Clone(), timeout)
+	if err != nil && c.life.Err() != nil {
+		err = fmt.Errorf("%w: the context was closed", sp.ErrClosed)
+	}
+	return p, err
 }
 
 func (c *reqCtx) recv(ctx context.Context, timeout time.Duration) (*sp.Message, error) {
