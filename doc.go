@@ -55,6 +55,16 @@
 //
 // Stats returns a socket's counters; StatsHandler and PublishStats serve
 // them. The Logger option takes a *slog.Logger for connection events.
+// SetPipeHook follows pipes as they come and go; the hook runs on a
+// goroutine of the socket's own, in order, and may close anything,
+// the socket included.
+//
+// Transports plug in with RegisterTransport. A connection's optional
+// capabilities (BufferedConn, DirectSender, HalfCloser, SentCounter,
+// ResumableConn, SendLimiter and the others ConnAs lists) are interfaces
+// it implements, as an http.ResponseWriter implements http.Flusher; a
+// wrapper keeps them with ConnUnwrapper. The transporttest package checks
+// a transport, and each capability it claims.
 //
 // Messages received over the network are limited to RecvMaxSize (1 MiB by
 // default); a larger one closes the pipe it came on, before anything is
