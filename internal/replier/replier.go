@@ -45,6 +45,7 @@ func (r *Protocol) Info() sp.ProtocolInfo { return r.info }
 
 func (r *Protocol) newCtx() *replyCtx {
 	c := &replyCtx{r: r, done: make(chan struct{})}
+	c.life, c.kill = context.WithCancel(context.Background())
 	c.tmo.Init(r.s)
 	r.ctxs[c] = struct{}{}
 	return c
@@ -106,6 +107,8 @@ type replyCtx struct {
 	has    bool   // a request was received and not yet answered
 	closed bool
 	done   chan struct{}
+	life   context.Context // canceled when the context closes
+	kill   context.CancelFunc
 
 	// bare: this is the socket's own state, which goroutines may share by
 	// mistake. It answers one request at a time: a Recv while a request is
@@ -121,6 +124,7 @@ func (c *replyCtx) close() {
 	if !c.closed {
 		c.closed = true
 		close(c.done)
+		c.kill() // wakes a Send waiting for room
 	}
 }
 
@@ -201,5 +205,17 @@ func (c *replyCtx) send(ctx context.Context, m *sp.Message, timeout time.Duratio
 		c.r.s.Dropped(core.DropStale)
 		return nil
 	}
-	return p.SendOrDrop(ctx, m, timeout)
+	if p.TrySend(m) {
+		return nil
+	}
+	// Wait for room, until the context closes too.
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(c.life, cancel)
+	defer stop()
+	err := p.SendOrDrop(sctx, m, timeout)
+	if err != nil && c.life.Err() != nil {
+		err = fmt.Errorf("%w: the context was closed", sp.ErrClosed)
+	}
+	return err
 }
