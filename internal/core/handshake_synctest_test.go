@@ -218,6 +218,7 @@ func TestHandshakeTimeout(t *testing.T) {
 				} else {
 					took := <-closed
 					require.Equal(t, timeout, took, "the listener dropped the peer after %v, want exactly its HandshakeTimeout %v", took, timeout)
+					synctest.Wait() // the listener counts the failure after it closes the connection
 					failures := sink.Stats().HandshakeFailures
 					require.Equal(t, uint64(1), failures, "handshake failures: got %d, want 1", failures)
 					require.Equal(t, 1, pipes.Live(), "live pipes after the peer was dropped")
