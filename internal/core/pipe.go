@@ -55,11 +55,12 @@ type Pipe struct {
 	// readRole.turn): a reply, which would otherwise wait for the writer
 	// goroutine to wake; a stream of sends keeps going through the writer,
 	// which batches them.
-	now   sp.DirectSender // nil if the transport has no direct path
-	eager sp.EagerSender  // every send goes direct; nil if not
-	rc    sp.RecvCounter  // the connection counts what it receives; nil if not
-	sc    sp.SentCounter  // the connection counts what it writes; nil if not
-	room  chan struct{}   // a token: the connection has room (eager)
+	now        sp.DirectSender // nil if the transport has no direct path
+	eager      sp.EagerSender  // every send goes direct; nil if not
+	rc         sp.RecvCounter  // the connection counts what it receives; nil if not
+	sc         sp.SentCounter  // the connection counts what it writes; nil if not
+	room       chan struct{}   // a token: the connection has room (eager)
+	flushYield yielder         // whether the writer yields before it flushes; under wmu
 	// sendLimit is the largest message the connection carries
 	// (sp.SendLimiter); 0: no limit.
 	sendLimit int
@@ -423,10 +424,25 @@ func quiet(err error) bool {
 // even if a later one fails, since it reached the peer.
 func (p *Pipe) writeBatch(batch *[]*sp.Message) error {
 	var msgs, bytes uint64
+	yielded := false
 	for bytes < maxBatchBytes {
 		*batch = p.sendq.GetAll((*batch)[:0])
 		if len(*batch) == 0 {
-			break
+			if msgs == 0 || yielded || !p.flushYield.try() {
+				break
+			}
+			// Before flushing, let the goroutines that are ready run
+			// once, so that senders about to queue (a server's
+			// handlers answering requests read together) join this
+			// write: one write for many replies. Whether it pays is
+			// learned per pipe (see yielder).
+			yielded = true
+			runtime.Gosched()
+			*batch = p.sendq.GetAll((*batch)[:0])
+			p.flushYield.paid(len(*batch) > 0)
+			if len(*batch) == 0 {
+				break
+			}
 		}
 		p.sock.Room.Broadcast()
 		for i, m := range *batch {
@@ -456,6 +472,40 @@ func (p *Pipe) countSent(msgs, bytes uint64) {
 	if p.sc == nil && msgs > 0 {
 		p.traffic.msgsSent.Add(msgs)
 		p.traffic.bytesSent.Add(bytes)
+	}
+}
+
+// yielder decides whether a pipe's writer yields before it flushes (see
+// writeBatch). A yield that brings more to write pays; after missPatience
+// yields in a row that brought nothing (a pipe with one sender, or a
+// broadcast that sends each pipe one message, as a survey does) the writer
+// stops yielding, trying again once every probeEvery flushes. Only the
+// goroutine holding wmu uses it.
+type yielder struct {
+	misses  int // yields in a row that brought nothing
+	flushes int // flushes since yielding stopped
+}
+
+const (
+	missPatience = 16
+	probeEvery   = 8
+)
+
+// try reports whether to yield before this flush.
+func (y *yielder) try() bool {
+	if y.misses < missPatience {
+		return true
+	}
+	y.flushes++
+	return y.flushes%probeEvery == 0
+}
+
+// paid records whether a yield brought more to write.
+func (y *yielder) paid(ok bool) {
+	if ok {
+		y.misses, y.flushes = 0, 0
+	} else if y.misses < missPatience {
+		y.misses++
 	}
 }
 
