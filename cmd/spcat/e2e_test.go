@@ -199,9 +199,16 @@ var sideSlots = make(chan struct{}, 4)
 
 // TestSideBySide runs each scenario with nngcat and with spcat, against the
 // same kind of nngcat peer, and compares stdout, stderr and exit status of
-// the tool, and what the peer printed.
+// the tool, and what the peer printed; for each nngcat: 1.5 (Debian), 1.12
+// and 2.0 (../shared/peers/build.sh), the tool and its peer of one version.
 func TestSideBySide(t *testing.T) {
-	nngcat := interop.Tool(t, "nngcat")
+	for _, v := range interop.NNGCats {
+		t.Run(v.Name, func(t *testing.T) { sideBySide(t, v) })
+	}
+}
+
+func sideBySide(t *testing.T, v interop.Peer) {
+	nngcat := v.Path(t)
 	onIPC := map[string]bool{"req-rep": true, "pull-push": true, "surveyor": true, "pair1": true}
 	for _, tr := range []string{"tcp", "ipc"} {
 		for _, sc := range scenarios {
@@ -231,9 +238,9 @@ func TestSideBySide(t *testing.T) {
 					go func() {
 						var o out
 						defer func() { nc <- o }() // also after a t.Fatalf in side
-						o.r, o.peer = side(t, nngcat, sc, urlN)
+						o.r, o.peer = sideWith(t, nngcat, &v, sc, urlN)
 					}()
-					rs, ps := side(t, "spcat", sc, urlS)
+					rs, ps := sideWith(t, "spcat", &v, sc, urlS)
 					n := <-nc
 					// The URL differs between the two runs; mask it.
 					mask := func(s, url string) string { return replaceAll(s, url, "URL") }
