@@ -74,22 +74,13 @@ var scenarios = []scenario{
 		args("--rep", "--listen", "URL", "--data", "y", "--count", "1")},
 }
 
-// side runs one side-by-side round with the named tool and returns its
-// result and what the peer printed.
-func side(t *testing.T, tool string, sc scenario, url string) (result, string) {
-	return sideWith(t, tool, nil, sc, url)
-}
-
-// sideWith is side with the peer run by peerCat (nil: the nngcat on PATH).
-func sideWith(t *testing.T, tool string, peerCat *interop.Peer, sc scenario, url string) (result, string) {
+// side runs one side-by-side round with the named tool, its peer run by
+// cat, and returns the tool's result and what the peer printed.
+func side(t *testing.T, tool string, cat interop.Peer, sc scenario, url string) (result, string) {
 	var peer *interop.Proc
 	startPeer := func() {
-		switch {
-		case sc.peer == nil:
-		case peerCat != nil:
-			peer = peerCat.Start(t, sc.peer(url)...)
-		default:
-			peer = interop.Start(t, "nngcat", sc.peer(url)...)
+		if sc.peer != nil {
+			peer = cat.Start(t, sc.peer(url)...)
 		}
 	}
 	if !sc.toolListens {
@@ -238,9 +229,9 @@ func sideBySide(t *testing.T, v interop.Peer) {
 					go func() {
 						var o out
 						defer func() { nc <- o }() // also after a t.Fatalf in side
-						o.r, o.peer = sideWith(t, nngcat, &v, sc, urlN)
+						o.r, o.peer = side(t, nngcat, v, sc, urlN)
 					}()
-					rs, ps := sideWith(t, "spcat", &v, sc, urlS)
+					rs, ps := side(t, "spcat", v, sc, urlS)
 					n := <-nc
 					// The URL differs between the two runs; mask it.
 					mask := func(s, url string) string { return replaceAll(s, url, "URL") }

@@ -122,8 +122,8 @@ func tlsFlagsSideBySide(t *testing.T, v interop.Peer) {
 				}
 				url := func() string { return fmt.Sprintf("tls+tcp://localhost:%d", interop.FreeTCPPort(t)) }
 				urlN, urlS := url(), url()
-				n, np := sideWith(t, nngcat, &v, sc, urlN)
-				s, sp := sideWith(t, "spcat", &v, sc, urlS)
+				n, np := side(t, nngcat, v, sc, urlN)
+				s, sp := side(t, "spcat", v, sc, urlS)
 				mask := func(s, url string) string { return strings.ReplaceAll(s, url, "URL") }
 				want := []string{mask(n.Stdout, urlN), mask(n.Stderr, urlN), strconv.Itoa(n.Code), np}
 				got := []string{mask(s.Stdout, urlS), mask(s.Stderr, urlS), strconv.Itoa(s.Code), sp}
