@@ -13,8 +13,8 @@ import "time"
 //
 // Which transports have which:
 //
-//	                 inproc  tcp  ipc  tls  ws  zt
-//	BufferedConn       x       x    x    x
+//	                 inproc  tcp  ipc  tls  ws  udp  zt
+//	BufferedConn       x       x    x    x        x
 //	SentCounter                x    x    x
 //	HalfCloser                 x    x    x   x
 //	DirectSender       x       x    x
@@ -24,7 +24,12 @@ import "time"
 //	RecvCounter        x
 //	WaitRecver         x
 //	EndNotifier        x
-//	SendLimiter                                       udp
+//	SendLimiter                                   x
+//
+// (socket:// pipes over a connection without a descriptor carry only
+// BufferedConn, SentCounter, and HalfCloser when the connection can.)
+// DropCounter is a capability of a transport's dialer or listener, not of
+// a connection: udp's have it.
 //
 // A connection that wraps another (to count, trace or throttle, say) keeps
 // the inner one's capabilities by implementing ConnUnwrapper: ConnAs then
