@@ -32,7 +32,11 @@ import (
 // the waiter sees the change, or the other end sees it wait and wakes it.
 // A receiver that waits more than once at the same position says the same
 // word again; senders wake it once per word (claimed), which is enough,
-// since each time it looks at the ring after its word is stored.
+// since each time it looks at the ring after its word is stored. A sender
+// claims the word only for a tail that brings the message the receiver
+// waits for: a tail published before the receiver said its word may be
+// loaded after it, and a wake for it would be spurious, and would leave
+// the receiver asleep, its word claimed, when that message comes.
 type lane struct {
 	// Set before the first send, then only read.
 	ring   []slot           // its length is a power of two, over limit
@@ -171,7 +175,12 @@ func (l *lane) roomLocked(want uint64) uint64 {
 func (l *lane) publishLocked() (wake bool) {
 	l.tail.Store(l.next)
 	w := l.said.Load() // after the tail: see lane
-	if w&1 == 0 || w == l.claimed {
+	if w&1 == 0 || w == l.claimed || l.next <= w>>1 {
+		// Not waiting; woken for this word already; or waiting for a
+		// later message than this tail brings (it took what this tail
+		// published before it said so): a wake now would be spurious,
+		// and claiming its word would leave it asleep when the
+		// message it waits for comes.
 		return false
 	}
 	l.claimed = w
