@@ -8,9 +8,12 @@
 //   - Socket implements sp.Socket over a Protocol. It owns the pipes, the
 //     endpoints, the receive queue RecvQ, the send gate (CheckSend) and the
 //     statistics (Stats, Counter, Dropped).
-//   - Pipe is one connection to one peer, with a reader goroutine, a writer
-//     goroutine and a send Queue; a connection that is its own send queue
-//     (sp.EagerSender: inproc) has no writer and no queue.
+//   - Pipe is one connection to one peer. Its I/O has a send half, a
+//     sender: queuedSender (sendqueued.go: a send Queue and a writer
+//     goroutine) or, for a connection that is its own send queue
+//     (sp.EagerSender: inproc), eagerSender (sendeager.go: no queue, no
+//     writer); and a receive half: the reader goroutine (reader.go) and the
+//     read role (below). Pipe.traffic is its one traffic counter.
 //   - Queue is a bounded FIFO of messages: a pipe's send queue, RecvQ.
 //   - The dialer (dialer.go) and the listener (endpoint.go) are the
 //     endpoints: they connect or accept, run the handshake and call addPipe.
@@ -31,12 +34,13 @@
 //	  Socket.SendMsg
 //	    CheckSend            the gate: ErrStopped once Shutdown has begun
 //	    Protocol.SendMsg     push: RoundRobin.Send, RoundRobin.TrySend
-//	      Pipe.TrySend       or Pipe.Send, which waits for room
-//	        SendNow          direct: eager pipes, or a send turn
-//	        sendq.TryPut     otherwise: the pipe's send Queue
-//	writer goroutine         Pipe.writer, one per pipe
-//	  sendq.Wait, then under Pipe.wmu writeBatch:
-//	    sendq.GetAll, conn.Send per message, conn.Flush once
+//	      Pipe.TrySend       or Pipe.Send, which waits for room:
+//	      sender.trySend     the pipe's send half
+//	        SendNow          direct: eagerSender, or a queuedSender's turn
+//	        q.TryPut         otherwise: the queuedSender's send Queue
+//	writer goroutine         queuedSender.writer, one per pipe
+//	  q.Wait, then under queuedSender.wmu writeBatch:
+//	    q.GetAll, conn.Send per message, conn.Flush once
 //	transport connection
 //
 // RoundRobin.Send (push, pair, req) tries each pipe and, when none has
@@ -49,16 +53,16 @@
 // sp.DirectSender.SendNow from the sender's goroutine: the connection is
 // the queue, and its NotifyRoom callback wakes senders waiting for room.
 // Over tcp and ipc a send goes direct only on a turn, granted when a
-// receiver returned a message it read itself (see below): trySendNow takes
-// wmu with TryLock, requires an empty queue, and calls SendNow; if SendNow
-// left bytes buffered it kicks the writer to flush. Otherwise the message
-// goes to the send queue. The writer gathers what is queued, up to
+// receiver returned a message it read itself (see below, and
+// sender.grantTurn): trySendNow takes wmu with TryLock, requires an empty
+// queue, and calls SendNow; if SendNow left bytes buffered it kicks the
+// writer to flush. Otherwise the message goes to the send queue. The writer gathers what is queued, up to
 // maxBatchBytes, writes each message with Send and calls Flush once it
 // finds the queue empty. A write error closes the pipe.
 //
 // # And back
 //
-//	reader goroutine         Pipe.reader, one per pipe
+//	reader goroutine         Pipe.reader (reader.go), one per pipe
 //	  conn.Recv(RecvMaxSize)
 //	  Protocol.Received(p, m)   Socket.Deliver appends to p.batch
 //	  Pipe.flush             RecvQ.PutBatch, as Socket.Delivery says
@@ -131,23 +135,23 @@
 // The package's mutexes, outermost first; a goroutine holding one takes
 // only mutexes below it:
 //
-//	epBase.mu      an endpoint's started; start takes Socket.mu under it
-//	Socket.mu      pipes, endpoints, closed
-//	Options.mu     RWMutex; SetOptionValue runs the option's apply under it
+//	epBase.mu         an endpoint's started; start takes Socket.mu under it
+//	Socket.mu         pipes, endpoints, closed
+//	Options.mu        RWMutex; SetOptionValue runs the option's apply under it
 //	(a protocol's own mutexes)
-//	RoundRobin.mu  held across Pipe.TrySend
-//	PipeSet.mu     RWMutex; Broadcast holds it across Pipe.TrySend
-//	Pipe.wmu       held by whoever writes the connection
-//	readRole.mu    a pipe's read role
-//	watcher.mu     the role watcher's set (Linux)
-//	Queue.mu       leaf
-//	countersMu     leaf
+//	RoundRobin.mu     held across Pipe.TrySend
+//	PipeSet.mu        RWMutex; Broadcast holds it across Pipe.TrySend
+//	queuedSender.wmu  held by whoever writes the connection
+//	readRole.mu       a pipe's read role
+//	watcher.mu        the role watcher's set (Linux)
+//	Queue.mu          leaf
+//	countersMu        leaf
 //
 // The nestings: Socket.mu → readRole.mu (updateSolo, reclaim) and a
 // protocol's locks (AddPipe); Options.mu → Queue.mu (sp.RecvQueueLen's
 // apply) and a protocol's lock (req's and surveyor's apply); RoundRobin.mu
-// and PipeSet.mu → Pipe.wmu (TryLock only), Queue.mu and, through
-// closeWith, readRole.mu; Pipe.wmu → Queue.mu (writeBatch, unsent);
+// and PipeSet.mu → queuedSender.wmu (TryLock only), Queue.mu and, through
+// closeWith, readRole.mu; queuedSender.wmu → Queue.mu (writeBatch, unsent);
 // readRole.mu → watcher.mu, and Queue.mu (giveBack on a closed pipe).
 // A protocol's locks come before the helpers' (req's AddPipe takes its
 // mutex, then RoundRobin.TrySend). Socket.mu and Options.mu never nest (no
@@ -155,7 +159,7 @@
 // watcher.mu. Queue.mu, countersMu, watcher.mu and Options.mu's read lock
 // are leaves among these locks.
 //
-// Transport calls under a lock: Pipe.wmu is held across Send, Flush,
+// Transport calls under a lock: queuedSender.wmu is held across Send, Flush,
 // SendNow and CloseWrite; readRole.mu across SetReadDeadline, NotifyEnd
 // and RawConn.Control; watcher.mu across RawConn.Control; RoundRobin.mu and
 // PipeSet.mu across SendNow and, when it fails, Close. Socket.mu is held

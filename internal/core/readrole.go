@@ -68,11 +68,6 @@ type readRole struct {
 	// nothing more is buffered (so that the statistics are right whenever
 	// the pipe is idle), and when the role goes back.
 	readMsgs, readBytes uint64
-
-	// turn is set when a receiver has returned a message read from the
-	// pipe, and taken by the next send: that send may write from the
-	// sender's goroutine (see Pipe.TrySend).
-	turn atomic.Bool
 }
 
 // past interrupts a read at once.
@@ -285,8 +280,7 @@ const countBatch = 64
 // count adds what the holder read to the pipe's traffic statistics.
 func (r *readRole) count() {
 	if r.readMsgs > 0 {
-		r.p.traffic.msgsRecv.Add(r.readMsgs)
-		r.p.traffic.bytesRecv.Add(r.readBytes)
+		r.p.countRecv(r.readMsgs, r.readBytes)
 		r.readMsgs, r.readBytes = 0, 0
 	}
 }

@@ -178,10 +178,8 @@ func (p *Pipe) received(m *sp.Message) *sp.Message {
 		m.Free()
 		return nil
 	}
-	if p.rc == nil {
-		p.rr.readMsgs++
-		p.rr.readBytes += uint64(len(m.Body))
-	}
+	p.rr.readMsgs++
+	p.rr.readBytes += uint64(len(m.Body))
 	m.SetPipe(p)
 	p.sock.proto.Received(p, m)
 	switch len(p.batch) {
@@ -210,7 +208,7 @@ func (p *Pipe) received(m *sp.Message) *sp.Message {
 // queue (they would wait in vain while the role idles with the receivers).
 func (s *Socket) doneReading(p *Pipe, got bool) {
 	r := p.rr
-	if got && p.more != nil && p.eager == nil {
+	if got && p.more != nil && !p.eager {
 		s.readAhead(p)
 	}
 	if r.readMsgs > 0 && (r.readMsgs >= countBatch || p.more == nil || !p.more.Buffered()) {
@@ -237,8 +235,8 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 			signal(s.roleIdle)
 		}
 	}
-	if got && p.eager == nil { // eager pipes send direct anyway
-		r.turn.Store(true)
+	if got {
+		p.out.grantTurn()
 	}
 }
 

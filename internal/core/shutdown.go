@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spgo/sp"
@@ -97,14 +98,11 @@ func (s *Socket) linger(ctx context.Context, pipes []*Pipe) error {
 	var wait []*Pipe
 	for _, p := range pipes {
 		hc, ok := sp.ConnAs[sp.HalfCloser](p.conn)
-		if !ok || p.eager != nil || p.IsClosed() {
+		if !ok || p.IsClosed() {
 			continue
 		}
-		p.wmu.Lock() // the writer is idle: the pipe is drained and sealed
-		err := hc.CloseWrite()
-		p.wmu.Unlock()
-		if err != nil {
-			continue // the connection is broken: Close ends it
+		if err := p.out.closeWrite(hc); err != nil {
+			continue // not half-closed (eager), or broken: Close ends it
 		}
 		p.stopWaiting()
 		wait = append(wait, p)
@@ -143,45 +141,18 @@ func shutdownResult(err error, pipes []*Pipe) error {
 }
 
 // seal stops the pipe taking more messages (see Queue.Seal), for Shutdown.
-func (p *Pipe) seal() {
-	p.sealed.Store(true)
-	if p.sendq != nil {
-		p.sendq.Seal()
-	}
-}
+func (p *Pipe) seal() { p.out.seal() }
 
 // settled reports whether the pipe holds nothing more to write: it closed,
 // or its send queue is empty and its writer idle with nothing buffered. An
 // eager pipe (inproc) is always settled: its connection is the queue, and
 // delivers what it holds even once closed.
-func (p *Pipe) settled() bool {
-	if p.IsClosed() || p.eager != nil {
-		return true
-	}
-	if !p.wmu.TryLock() {
-		return false // the writer is writing: it broadcasts when done
-	}
-	ok := p.sendq.Len() == 0 && !p.unflushed
-	p.wmu.Unlock()
-	return ok
-}
+func (p *Pipe) settled() bool { return p.IsClosed() || p.out.settled() }
 
 // unsent returns how many messages the pipe took and did not write out:
 // what was queued or went direct, less what the connection wrote. It is
 // meant for a pipe whose goroutines have exited.
-func (p *Pipe) unsent() int {
-	if p.eager != nil {
-		return 0 // its connection counts what it took as sent
-	}
-	p.wmu.Lock()
-	took := p.sendq.Puts() + p.direct
-	p.wmu.Unlock()
-	sent := p.traffic.msgsSent.Load()
-	if p.sc != nil {
-		sent, _ = p.sc.SentCounts()
-	}
-	if took <= sent {
-		return 0
-	}
-	return int(took - sent)
-}
+func (p *Pipe) unsent() int { return p.out.unsent() }
+
+// errNoHalfClose is an eager sender's answer to closeWrite.
+var errNoHalfClose = errors.New("an eager connection is not half-closed")

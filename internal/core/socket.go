@@ -313,7 +313,7 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	s.updateSendLimit()
 	s.updateSolo()
 	s.joined.Broadcast()
-	if p.eager != nil {
+	if p.eager {
 		s.wg.Add(1) // the reader: an eager pipe has no writer
 	} else {
 		s.wg.Add(2)
@@ -322,8 +322,8 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	s.callHook(sp.PipeAdded, p)
 	s.logInfo("pipe added", "pipe", p.id, "url", ep.URL(), "peer", conn.RemoteAddr())
 	go p.reader()
-	if p.eager == nil {
-		go p.writer()
+	if !p.eager {
+		go p.out.writer()
 	}
 	return p, nil
 }

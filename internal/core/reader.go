@@ -1,0 +1,75 @@
+package core
+
+import "runtime"
+
+// reader is the pipe's reader goroutine: it reads the connection, hands each
+// message to the protocol (Protocol.Received, which delivers to p.batch
+// through Socket.Deliver) and queues the batch (flush). When a receiver
+// asks for the pipe's read role (readrole.go), the connection's read times
+// out and the reader yields the role until it comes back. It exits last for
+// its pipe: once the connection ends, it waits for the writer and removes
+// the pipe from the socket.
+func (p *Pipe) reader() {
+	defer p.sock.wg.Done()
+	for {
+		m, err := p.conn.Recv(p.maxSize)
+		if err != nil && p.rr != nil && isTimeout(err) {
+			p.flush() // empty as a rule: nothing was buffered
+			if !p.yield() {
+				break
+			}
+			// The role is back: first what receivers read ahead.
+			p.batch = append(p.batch, p.rr.takeAhead()...)
+			p.flush()
+			continue
+		}
+		if err != nil {
+			p.flush()
+			p.sock.droppedFor(err)
+			p.closeWith(err)
+			break
+		}
+		if p.IsClosed() {
+			// A protocol closed the pipe over an earlier message: what
+			// the peer sent after it is not delivered.
+			m.Free()
+			p.flush()
+			break
+		}
+		p.countRecv(1, uint64(len(m.Body)))
+		m.SetPipe(p)
+		p.sock.proto.Received(p, m)
+		if len(p.batch) > 0 && (len(p.batch) >= maxBatch || p.more == nil || !p.more.Buffered()) {
+			p.flush()
+		}
+	}
+	if p.rr != nil {
+		p.rr.stop()
+	}
+	<-p.wrote
+	p.sock.removePipe(p)
+}
+
+// flush queues what Received delivered, waiting for room unless the
+// protocol drops what finds none (DropWhenFull); once the pipe closes, or
+// Shutdown lingers on it (see stopWaiting), what finds no room is dropped.
+func (p *Pipe) flush() {
+	if len(p.batch) == 0 {
+		return
+	}
+	cancel := p.noWait
+	if p.sock.Delivery == DropWhenFull {
+		cancel = noRoomWait
+	}
+	woke, freed, _ := p.sock.RecvQ.PutBatch(p.batch, cancel)
+	if freed > 0 && !p.IsClosed() {
+		p.sock.drops[DropQueueFull].Add(uint64(freed))
+	}
+	clear(p.batch)
+	p.batch = p.batch[:0]
+	if woke {
+		// Let the receiver run first, on this thread, while it is hot:
+		// reading on (which finds nothing yet, as a rule) can wait.
+		runtime.Gosched()
+	}
+}
