@@ -47,8 +47,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strconv"
+	"syscall"
 )
 
 func main() {
@@ -79,7 +81,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	mode := args[0]
 	if _, ok := shapes[mode]; ok {
-		return runShape(context.Background(), mode, args[1:], stdout, stderr)
+		stop, err := startProfile(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(stderr, "spperf:", err)
+			return 1
+		}
+		defer stop()
+		// The end that does not measure runs until it is killed: a
+		// SIGTERM or SIGINT ends it cleanly, profile written.
+		ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		defer cancel()
+		return runShape(ctx, mode, args[1:], stdout, stderr)
 	}
 	p, ok := patterns[*pattern]
 	if !ok {
@@ -118,20 +130,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	r := runner{p: p, url: url, size: size, count: count, out: stdout}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			fmt.Fprintln(stderr, "spperf:", err)
-			return 1
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(stderr, "spperf:", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startProfile(*cpuprofile)
+	if err != nil {
+		fmt.Fprintln(stderr, "spperf:", err)
+		return 1
 	}
-	var err error
+	defer stop()
 	switch mode {
 	case "local_thr":
 		err = r.localThr()
@@ -155,4 +159,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// startProfile starts a CPU profile written to file, if file is not empty,
+// and returns what stops it.
+func startProfile(file string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
