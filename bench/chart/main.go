@@ -1,14 +1,19 @@
-// Command chart draws the results of bench/compare.sh: throughput and one-way
-// latency against message size, for nngperf (libnng), rawperf (SP framing over a
-// bare net.Conn, one write per frame and batched) and spperf over tcp and ipc, and
-// for spperf beside its bare-channel baseline (spperf chan_thr/chan_lat, tool
-// "chan") over inproc: one panel per transport the results hold.
+// Command chart draws the results of bench/compare.sh's pair streams:
+// throughput and one-way latency against message size, for nngperf (libnng),
+// mangos, rawperf (SP framing over a bare net.Conn, one write per frame and
+// batched) and spperf over tcp and ipc, and for spperf beside its bare-channel
+// baseline (spperf chan_thr/chan_lat, tool "chan") over inproc: one panel per
+// transport the results hold.
 //
 //	go run . -in ../out/results.csv -out ../out
 //
-// writes throughput.png and latency.png. Each point is the median of the rounds;
-// the bars span the lowest to the highest round. Both axes are logarithmic. Rows
-// of a tool or transport it does not know are left out.
+// writes throughput.png, latency.png (the tcp and ipc runs pinned to one CPU,
+// with inproc's) and, when the results hold unpinned tcp or ipc latency runs
+// (column pinned 0), latency-unpinned.png (those, with inproc's). Results
+// without a pinned column are drawn as pinned, as compare.sh made them then.
+// Each point is the median of the rounds; the bars span the lowest to the
+// highest round. Both axes are logarithmic. Rows of a tool or transport it
+// does not know are left out.
 //
 // It is a module of its own so that the plotting library's dependencies stay out
 // of sp's go.mod.
@@ -35,10 +40,12 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// key names one cell of the results: a test, a transport, a tool, a size.
+// key names one cell of the results: a test, a transport, a tool, a size,
+// and whether the run was pinned (1), not (0), or not said (-1).
 type key struct {
 	kind, transport, tool string
 	size                  int
+	pinned                int
 }
 
 // style is how a tool is drawn.
@@ -52,6 +59,7 @@ type style struct {
 
 var tools = []style{
 	{"nng", "nngperf (libnng)", color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}, nil, draw.CircleGlyph{}},
+	{"mangos", "mangos v3", color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}, []vg.Length{vg.Points(3), vg.Points(3)}, draw.PyramidGlyph{}},
 	{"raw", "rawperf (bare conn)", color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff}, []vg.Length{vg.Points(4), vg.Points(2)}, draw.SquareGlyph{}},
 	{"raw-batched", "rawperf, batched", color.RGBA{A: 0xff}, []vg.Length{vg.Points(1), vg.Points(2)}, draw.TriangleGlyph{}},
 	{"chan", "Go channel (no library)", color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, []vg.Length{vg.Points(6), vg.Points(2), vg.Points(1), vg.Points(2)}, draw.BoxGlyph{}},
@@ -85,12 +93,54 @@ func run(in, out string) error {
 		return err
 	}
 	sub := fmt.Sprintf("median of %d rounds; bars: lowest to highest round", rounds)
-	if err := figure(data, "thr", "Throughput ("+sub+")", "throughput [MB/s]",
-		filepath.Join(out, "throughput.png")); err != nil {
+	if err := figure(subset(data, func(k key) bool { return k.kind == "thr" }), "thr",
+		"Throughput ("+sub+")", "throughput [MB/s]", filepath.Join(out, "throughput.png")); err != nil {
 		return err
 	}
-	return figure(data, "lat", "One-way latency ("+sub+")", "latency [µs]",
-		filepath.Join(out, "latency.png"))
+	// inproc runs are one process, never pinned: they go in both figures.
+	pinned := subset(data, func(k key) bool {
+		return k.kind == "lat" && (k.pinned != 0 || k.transport == "inproc")
+	})
+	unpinned := subset(data, func(k key) bool {
+		return k.kind == "lat" && (k.pinned == 0 || k.transport == "inproc")
+	})
+	if streams(unpinned) {
+		if err := figure(unpinned, "lat", "One-way latency, unpinned ("+sub+")", "latency [µs]",
+			filepath.Join(out, "latency-unpinned.png")); err != nil {
+			return err
+		}
+	}
+	if streams(pinned) || !streams(unpinned) {
+		title := "One-way latency (" + sub + ")"
+		if streams(pinned) && streams(unpinned) {
+			title = "One-way latency, tcp and ipc pinned to one CPU (" + sub + ")"
+		}
+		return figure(pinned, "lat", title, "latency [µs]", filepath.Join(out, "latency.png"))
+	}
+	return nil
+}
+
+// subset returns the cells of data that keep says to keep, with pinned set to
+// 0 so that figure finds them.
+func subset(data map[key][]float64, keep func(key) bool) map[key][]float64 {
+	s := map[key][]float64{}
+	for k, v := range data {
+		if keep(k) {
+			k.pinned = 0
+			s[k] = append(s[k], v...)
+		}
+	}
+	return s
+}
+
+// streams reports whether data has a tcp or ipc cell.
+func streams(data map[key][]float64) bool {
+	for k := range data {
+		if k.transport != "inproc" {
+			return true
+		}
+	}
+	return false
 }
 
 // read returns every value of each cell: MB/s (10^6 bytes/s) for throughput,
@@ -127,7 +177,12 @@ func read(r io.Reader) (map[key][]float64, int, error) {
 		if n, err := strconv.Atoi(rec[col["round"]]); err == nil && n > rounds {
 			rounds = n
 		}
-		k := key{rec[col["kind"]], rec[col["transport"]], rec[col["tool"]], size}
+		k := key{rec[col["kind"]], rec[col["transport"]], rec[col["tool"]], size, -1}
+		if c, ok := col["pinned"]; ok {
+			if k.pinned, err = strconv.Atoi(rec[c]); err != nil {
+				return nil, 0, fmt.Errorf("bad pinned %q", rec[c])
+			}
+		}
 		var v float64
 		switch k.kind {
 		case "thr":
@@ -207,7 +262,7 @@ func figure(data map[key][]float64, kind, title, ylabel, path string) error {
 			nudge := math.Pow(1.07, float64(i)-float64(len(tools)-1)/2)
 			var s series
 			for _, size := range sizes {
-				v := data[key{kind, tr, t.name, size}]
+				v := data[key{kind, tr, t.name, size, 0}]
 				if len(v) == 0 {
 					continue
 				}

@@ -1,13 +1,16 @@
-// Command mangosshapes runs the service shapes of issue #17 on mangos v3,
+// Command mangosshapes runs, on mangos v3, the service shapes of issue #17
 // with the subcommands and output lines of spperf (cmd/spperf/shapes.go), so
-// that bench/shapes.sh can set mangos beside sp and nng. It is written as a
-// mangos service is: the rep side answers on 64 contexts, one goroutine each;
-// each requester has a context of its own; the surveyor surveys on a context.
+// that bench/shapes.sh can set mangos beside sp and nng; and spperf's pair
+// tests (perf.go), so that bench/compare.sh can set mangos beside sp, nng and
+// rawperf over tcp and ipc. The shapes are written as a mangos service is:
+// the rep side answers on 64 contexts, one goroutine each; each requester has
+// a context of its own; the surveyor surveys on a context.
 //
-// The server is the one socket that listens; the client is the many sockets
-// that dial, each over a connection of its own. The end that measures waits
-// for its peers, lets the shape run for a warm-up of 250 ms, measures for
-// SECONDS, prints one line and exits; the other end runs until it is killed.
+// In the shapes the server is the one socket that listens; the client is the
+// many sockets that dial, each over a connection of its own. The end that
+// measures waits for its peers, lets the shape run for a warm-up of 250 ms,
+// measures for SECONDS, prints one line and exits; the other end runs until
+// it is killed.
 //
 //	rpc_server    URL                               rep, 64 contexts
 //	rpc_client    URL CONNS PER_CONN SECONDS SIZE   CONNS req sockets, PER_CONN contexts on each
@@ -19,6 +22,15 @@
 //	fanout_client URL SUBS SECONDS                  SUBS sub sockets -> msgs/s N (delivered, all of them)
 //	fanin_server  URL PUSHERS SECONDS               pull; waits for PUSHERS and a first message -> msgs/s N
 //	fanin_client  URL PUSHERS SIZE                  PUSHERS push sockets, each sending at will
+//
+// The pair tests (pair v1, over tcp:// or ipc://), as spperf's:
+//
+//	local_thr     URL SIZE COUNT                    listen, receive a warm-up then COUNT messages
+//	                                                -> throughput: N [msg/s], throughput: X [Mb/s]
+//	remote_thr    URL SIZE COUNT                    dial, send a warm-up then COUNT messages
+//	local_lat     URL SIZE COUNT                    listen, echo COUNT messages
+//	remote_lat    URL SIZE COUNT                    dial, time COUNT round trips
+//	                                                -> average latency: X [us] (one way)
 //
 // It is a module of its own, so that sp's module does not depend on mangos.
 package main
@@ -65,6 +77,11 @@ var shapes = map[string]shape{
 	"fanout_client": {"URL SUBS SECONDS", fanoutClient},
 	"fanin_server":  {"URL PUSHERS SECONDS", faninServer},
 	"fanin_client":  {"URL PUSHERS SIZE", faninClient},
+	// The pair tests of compare.sh (perf.go).
+	"local_thr":  {"URL SIZE COUNT", localThr},
+	"remote_thr": {"URL SIZE COUNT", remoteThr},
+	"local_lat":  {"URL SIZE COUNT", localLat},
+	"remote_lat": {"URL SIZE COUNT", remoteLat},
 }
 
 func main() {
