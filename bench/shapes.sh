@@ -20,8 +20,9 @@ shapes_rpc_conns=8 shapes_rpc_per_conn=8 shapes_size=64
 shapes_survey_n=50 shapes_fanout_n=100 shapes_fanin_n=16
 shapes_tools_all=(nng mangos raw sp) # the table's columns
 
-# shapes_build: nngshapes (on the shared peers' libnng 1.12), mangosshapes, rawrpc;
-# spperf is built.
+# shapes_build: nngshapes (on the shared peers' libnng 1.12), mangosshapes, rawrpc,
+# rawsurvey (bench/shapes/rawsurvey); spperf is built. "raw" is the floor of a shape:
+# rawrpc for rpc, rawsurvey for survey (none for fan-out and fan-in).
 shapes_build() {
 	tool_ok shapes sp
 	if ! load_peers; then
@@ -39,14 +40,19 @@ shapes_build() {
 	else
 		tool_missing shapes raw "building rawrpc failed: $(why rawrpc)"
 	fi
+	if build_go rawsurvey "$root" ./bench/shapes/rawsurvey; then
+		tool_ok shapes rawsurvey
+	else
+		tool_missing shapes rawsurvey "building rawsurvey failed: $(why rawsurvey)"
+	fi
 }
 
-shapes_bin() {
+shapes_bin() { # TOOL SHAPE
 	case "$1" in
 	sp) echo "$bin/spperf" ;;
 	nng) echo "$bin/nngshapes" ;;
 	mangos) echo "$bin/mangosshapes" ;;
-	raw) echo "$bin/rawrpc" ;;
+	raw) if [ "$2" = survey ]; then echo "$bin/rawsurvey"; else echo "$bin/rawrpc"; fi ;;
 	esac
 }
 
@@ -63,6 +69,10 @@ shapes_cases() {
 shapes_tools() { # CASE -> its tools, in a round's order
 	if [ "${1%% *}" = rpc ]; then
 		available shapes nng mangos raw sp
+	elif [ "${1%% *}" = survey ]; then
+		local t
+		t="$(available shapes nng mangos rawsurvey sp)"
+		echo "${t/rawsurvey/raw}"
 	else
 		available shapes nng mangos sp
 	fi
@@ -77,7 +87,7 @@ shapes_run() {
 	local -a run sargs cargs
 	read -r shape pinned <<<"$2"
 	runner_for "$pinned"
-	b="$(shapes_bin "$tool")"
+	b="$(shapes_bin "$tool" "$shape")"
 	new_url tcp
 	case "$shape" in
 	rpc)
@@ -90,7 +100,11 @@ shapes_run() {
 		measurer=client
 		;;
 	survey)
-		sargs=(survey_server "$url" "$shapes_survey_n" "$secs" "$shapes_size") cargs=(survey_client "$url" "$shapes_survey_n")
+		if [ "$tool" = raw ]; then
+			sargs=(server "$addr" "$shapes_survey_n" "$secs" "$shapes_size") cargs=(client "$addr" "$shapes_survey_n")
+		else
+			sargs=(survey_server "$url" "$shapes_survey_n" "$secs" "$shapes_size") cargs=(survey_client "$url" "$shapes_survey_n")
+		fi
 		measurer=server
 		;;
 	fanout)
@@ -150,12 +164,12 @@ shapes_table() {
 	local -a rows
 	local -A med=()
 	echo "Service shapes (issue #17), all over loopback tcp: each run measures $secs s after a 250 ms warm-up; medians of $(rounds_of "$rounds")."
-	echo "nng is bench/shapes/nngshapes.c on libnng 1.12.0 (static, contexts and aio), mangos is v3.4.2 (contexts), rawrpc is ../shared/bench/rawrpc (no library: the floor for rpc)."
+	echo "nng is bench/shapes/nngshapes.c on libnng 1.12.0 (static, contexts and aio), mangos is v3.4.2 (contexts), raw is the floor, no library: ../shared/bench/rawrpc for rpc, bench/shapes/rawsurvey for survey (the framing over bare net.Conn: the surveying goroutine writes to each connection in turn, a reader goroutine per connection)."
 	echo "Ratios are sp's median over the other's: above 1 is sp ahead for rates, below 1 is sp ahead for latencies. Spread: the widest (max−min)/median of a row's tools over the rounds."
 	lo="$(left_out_of shapes)"
 	if [ -n "$lo" ]; then echo "Left out of this run: $lo."; fi
 	echo
-	echo "| shape | measure | nng | mangos | rawrpc | sp | sp/nng | sp/mangos | sp/rawrpc | spread |"
+	echo "| shape | measure | nng | mangos | raw | sp | sp/nng | sp/mangos | sp/raw | spread |"
 	echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
 	for c in "${cases[@]}"; do
 		read -r shape pinned <<<"$c"
