@@ -30,7 +30,9 @@
 //	throughput: X [Mb/s]
 //	average latency: X [us]
 //
-// The -cpuprofile flag writes a CPU profile of the run (go tool pprof reads
+// The -inline flag makes the shapes' answering ends (rpc_server, survey_client)
+// answer on the goroutines that read the requests (rep.Server.Inline,
+// respondent.Server.Inline). The -cpuprofile flag writes a CPU profile of the run (go tool pprof reads
 // it). The -pattern flag measures another pattern instead of pair v1: pair (v0),
 // pipeline (push/pull, throughput only), reqrep (latency only), pubsub and
 // bus (throughput only; these drop what a slow receiver cannot take, so the
@@ -70,6 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	pattern := fs.String("pattern", "pair1", "pattern to measure: pair1, pair, pipeline, reqrep, pubsub, bus")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this `file`")
+	fs.BoolVar(&inlineServe, "inline", false, "shapes: rpc_server and survey_client answer inline (rep.Server.Inline, respondent.Server.Inline)")
 	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -64,6 +64,9 @@ type shape struct {
 // shapeWarmup is how long a shape runs before it is measured, in every tool.
 const shapeWarmup = 250 * time.Millisecond
 
+// inlineServe: the answering ends answer inline (the -inline flag).
+var inlineServe bool
+
 // rpcConcurrency is how many requests the rpc server answers at once: the
 // 64 requesters of the shape.
 const rpcConcurrency = 64
@@ -149,7 +152,7 @@ func rpcServer(ctx context.Context, url string, _ []int, _ io.Writer) error {
 		return err
 	}
 	defer closeAll(ss)
-	srv := rep.Server{Concurrency: rpcConcurrency, Handler: func(_ context.Context, q []byte) ([]byte, error) {
+	srv := rep.Server{Concurrency: rpcConcurrency, Inline: inlineServe, Handler: func(_ context.Context, q []byte) ([]byte, error) {
 		return q, nil
 	}}
 	return srv.Serve(ctx, ss[0])
@@ -269,7 +272,8 @@ func surveyClient(ctx context.Context, url string, nums []int, _ io.Writer) erro
 	}
 	defer closeAll(ss)
 	return serveAll(ctx, ss, func(ctx context.Context, s sp.Socket) error {
-		return respondent.Serve(ctx, s, func(_ context.Context, q []byte) ([]byte, error) { return q, nil })
+		srv := respondent.Server{Inline: inlineServe, Handler: func(_ context.Context, q []byte) ([]byte, error) { return q, nil }}
+		return srv.Serve(ctx, s)
 	})
 }
 

@@ -69,6 +69,13 @@
 //	caller's goroutine
 //	  Socket.RecvMsg, Protocol.RecvMsg, Socket.RecvQueued: RecvQ
 //
+// A protocol may answer a message in Received itself, on the goroutine that
+// read it (rep's and respondent's Server.Inline): Pipe.Reply writes the
+// answer into the connection's buffer under queuedSender.wmu when nothing
+// is queued before it (sendBuffered), and the reader flushes those answers
+// in one write once it has nothing more to read (flushBuffered); otherwise
+// the answer takes the send queue.
+//
 // The reader flushes its batch after maxBatch messages or once the
 // connection (sp.BufferedConn) holds no whole frame. Deliver is the one
 // way from a pipe to RecvQ, and Socket.Delivery, set once by the protocol,

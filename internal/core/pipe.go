@@ -76,6 +76,12 @@ type sender interface {
 	trySend(m *sp.Message) bool
 	// send hands m on, waiting for room; on error the caller keeps m.
 	send(ctx context.Context, m *sp.Message, dl *Deadline) error
+	// sendBuffered hands m on without waiting for room, writing it into
+	// the connection's buffer where it can, and reports whether it did;
+	// flushBuffered writes out what it buffered. They are the reader
+	// goroutine's (Pipe.Reply).
+	sendBuffered(m *sp.Message) bool
+	flushBuffered()
 	// grantTurn says a receiver returned a message it read itself, so
 	// that the next send may go straight to the connection.
 	grantTurn()
@@ -214,6 +220,19 @@ func (p *Pipe) Send(ctx context.Context, m *sp.Message, dl *Deadline) error {
 		return nil
 	}
 	return p.out.send(ctx, m, dl)
+}
+
+// Reply sends m, an answer to a message p delivered, from the goroutine
+// that read that message (the protocol's Received): into the connection's
+// buffer when nothing is queued before it, to be written out with the
+// answers to the other messages read together once the reader has nothing
+// more to read; into the send queue, if it has room, otherwise. It reports
+// whether it took m; on false the caller keeps m.
+func (p *Pipe) Reply(m *sp.Message) bool {
+	if p.overLimit(m) {
+		return true
+	}
+	return p.out.sendBuffered(m) || p.out.trySend(m)
 }
 
 // IsClosed reports whether the pipe is closed (or closing).

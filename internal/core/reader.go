@@ -14,6 +14,7 @@ func (p *Pipe) reader() {
 	for {
 		m, err := p.conn.Recv(p.maxSize)
 		if err != nil && p.rr != nil && isTimeout(err) {
+			p.out.flushBuffered()
 			p.flush() // empty as a rule: nothing was buffered
 			if !p.yield() {
 				break
@@ -24,6 +25,7 @@ func (p *Pipe) reader() {
 			continue
 		}
 		if err != nil {
+			p.out.flushBuffered()
 			p.flush()
 			p.sock.droppedFor(err)
 			p.closeWith(err)
@@ -39,7 +41,10 @@ func (p *Pipe) reader() {
 		p.countRecv(1, uint64(len(m.Body)))
 		m.SetPipe(p)
 		p.sock.proto.Received(p, m)
-		if len(p.batch) > 0 && (len(p.batch) >= maxBatch || p.more == nil || !p.more.Buffered()) {
+		if p.more == nil || !p.more.Buffered() {
+			p.out.flushBuffered()
+			p.flush()
+		} else if len(p.batch) >= maxBatch {
 			p.flush()
 		}
 	}

@@ -67,6 +67,11 @@ func (es *eagerSender) send(ctx context.Context, m *sp.Message, dl *Deadline) er
 	}
 }
 
+// sendBuffered is trySend: an eager connection has no buffer to fill.
+func (es *eagerSender) sendBuffered(m *sp.Message) bool { return es.trySend(m) }
+
+func (es *eagerSender) flushBuffered() {}
+
 // grantTurn does nothing: every send goes direct anyway.
 func (es *eagerSender) grantTurn() {}
 

@@ -37,6 +37,9 @@ type queuedSender struct {
 	flushYield yielder
 	direct     uint64
 	unflushed  bool
+
+	// pending: sendBuffered left bytes for flushBuffered.
+	pending atomic.Bool
 }
 
 func newQueuedSender(p *Pipe, conn sp.TransportConn, queueLen int, stopped chan struct{}) *queuedSender {
@@ -98,6 +101,57 @@ func (q *queuedSender) trySendNow(m *sp.Message) bool {
 		q.p.sock.flushed.Broadcast()
 	}
 	return true
+}
+
+// sendBuffered writes m into the connection's write buffer without
+// flushing, if nothing is queued before it and nobody is writing, and
+// reports whether it did; the reader flushes once it has nothing more to
+// read (flushBuffered), so that the replies to requests read together
+// leave in one write. It is the reader goroutine's (see Pipe.Reply).
+func (q *queuedSender) sendBuffered(m *sp.Message) bool {
+	if !q.wmu.TryLock() {
+		return false
+	}
+	if q.q.Len() > 0 || q.p.IsClosed() || q.sealed.Load() {
+		q.wmu.Unlock()
+		return false
+	}
+	size := uint64(len(m.Header) + len(m.Body))
+	err := q.p.conn.Send(m)
+	q.direct++
+	q.unflushed = err == nil
+	q.wmu.Unlock()
+	if err != nil {
+		q.p.closeWith(err)
+		return true
+	}
+	q.countSent(1, size)
+	q.pending.Store(true)
+	return true
+}
+
+// flushBuffered writes out what sendBuffered left in the connection's
+// buffer; if the writer is writing, it flushes it with its batch.
+func (q *queuedSender) flushBuffered() {
+	if !q.pending.Load() || !q.pending.Swap(false) {
+		return
+	}
+	if !q.wmu.TryLock() {
+		q.q.Kick()
+		return
+	}
+	var err error
+	if q.unflushed {
+		err = q.p.conn.Flush()
+		q.unflushed = err != nil
+	}
+	q.wmu.Unlock()
+	if err != nil {
+		q.p.closeWith(err)
+	}
+	if q.p.sock.stopping.Load() {
+		q.p.sock.flushed.Broadcast()
+	}
 }
 
 // writer is the pipe's writer goroutine.

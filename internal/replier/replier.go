@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spgo/sp"
@@ -22,6 +23,8 @@ type Protocol struct {
 	noun  string // "request" or "survey", for errors
 	s     *core.Socket
 	pipes core.PipeSet
+
+	inline atomic.Pointer[inlineServer] // Serve answering on the readers
 
 	mu     sync.Mutex
 	ctxs   map[*replyCtx]struct{}
@@ -71,9 +74,13 @@ func (r *Protocol) RemovePipe(p *core.Pipe) { r.pipes.Remove(p) }
 // the pipe it came from, and queues the request for Recv. A backtrace that
 // never ends closes the pipe; one deeper than sp.MaxTTL is dropped.
 func (r *Protocol) Received(p *core.Pipe, m *sp.Message) {
-	if m = r.s.SplitBacktrace(p, m); m != nil {
-		r.s.Deliver(p, m)
+	if m = r.s.SplitBacktrace(p, m); m == nil {
+		return
 	}
+	if is := r.inline.Load(); is != nil && is.answer(p, m) {
+		return
+	}
+	r.s.Deliver(p, m)
 }
 
 // SendMsg implements core.Protocol.

@@ -24,7 +24,11 @@ type Handler = func(ctx context.Context, request []byte) ([]byte, error)
 // asked. It returns when ctx ends (ctx's error), s closes (an error wrapping
 // sp.ErrClosed), or at once for a socket it cannot serve; in every case
 // after every handler it started has returned.
-func Serve(ctx context.Context, s sp.Socket, info sp.ProtocolInfo, n int, h Handler) error {
+//
+// With inline, requests are answered on the goroutines of the pipes that
+// read them as well (see inlineServer); the n contexts answer what was
+// queued before.
+func Serve(ctx context.Context, s sp.Socket, info sp.ProtocolInfo, n int, inline bool, h Handler) error {
 	if h == nil {
 		return fmt.Errorf("%w: %s.Serve needs a handler", sp.ErrBadState, info.SelfName)
 	}
@@ -57,6 +61,11 @@ func Serve(ctx context.Context, s sp.Socket, info sp.ProtocolInfo, n int, h Hand
 		ctxs = append(ctxs, c)
 	}
 	w := worker{s: cs, noun: p.noun, h: h}
+	if inline {
+		is := &inlineServer{ctx: ctx, w: w}
+		p.inline.Store(is)
+		defer is.stop(p)
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i, c := range ctxs {
@@ -110,10 +119,7 @@ func (w worker) run(ctx context.Context, c sp.Context) error {
 		body, err := w.call(ctx, m.Body)
 		if err != nil {
 			m.Free()
-			w.s.Counter("handler_errors").Add(1)
-			if l := w.s.Logger(); l != nil {
-				l.Warn("handler failed: no answer sent", "what", w.noun, "err", err)
-			}
+			w.failed(err)
 			continue
 		}
 		// The handler may have returned a slice of the request: the
@@ -121,11 +127,28 @@ func (w worker) run(ctx context.Context, c sp.Context) error {
 		out := sp.NewMessage(len(body))
 		out.Body = append(out.Body, body...)
 		m.Free()
-		if err := c.SendMsg(ctx, out); err != nil && !errors.Is(err, sp.ErrClosed) && ctx.Err() == nil {
-			if l := w.s.Logger(); l != nil {
-				l.Warn("answer not sent", "what", w.noun, "err", err)
-			}
+		if err := c.SendMsg(ctx, out); err != nil {
+			w.notSent(ctx, err)
 		}
+	}
+}
+
+// failed counts and logs a handler's error: no answer is sent.
+func (w worker) failed(err error) {
+	w.s.Counter("handler_errors").Add(1)
+	if l := w.s.Logger(); l != nil {
+		l.Warn("handler failed: no answer sent", "what", w.noun, "err", err)
+	}
+}
+
+// notSent logs an answer that could not be sent, unless the socket closed
+// or ctx ended.
+func (w worker) notSent(ctx context.Context, err error) {
+	if errors.Is(err, sp.ErrClosed) || ctx.Err() != nil {
+		return
+	}
+	if l := w.s.Logger(); l != nil {
+		l.Warn("answer not sent", "what", w.noun, "err", err)
 	}
 }
 
@@ -138,4 +161,57 @@ func (w worker) call(ctx context.Context, req []byte) (body []byte, err error) {
 		}
 	}()
 	return w.h(ctx, req)
+}
+
+// inlineServer answers requests on the pipe readers' goroutines: a
+// request's handler runs in Protocol.Received, on the goroutine that read
+// it, and its reply goes back on the same pipe with Pipe.Reply, which
+// writes the replies to the requests read together in one write. Serve
+// stops it before it returns, waiting for the handlers running (mu: each
+// holds the read lock).
+type inlineServer struct {
+	ctx     context.Context
+	w       worker
+	mu      sync.RWMutex
+	stopped bool // under mu
+}
+
+// stop ends inline answering and waits for the handlers running.
+func (is *inlineServer) stop(p *Protocol) {
+	p.inline.CompareAndSwap(is, nil)
+	is.mu.Lock()
+	is.stopped = true
+	is.mu.Unlock()
+}
+
+// answer runs the handler on m, a request from p whose header is the
+// backtrace behind p's id, sends the reply back on p, and reports true; or
+// reports false, m still the caller's, if Serve is stopping.
+func (is *inlineServer) answer(p *core.Pipe, m *sp.Message) bool {
+	is.mu.RLock()
+	defer is.mu.RUnlock()
+	if is.stopped || is.ctx.Err() != nil {
+		return false
+	}
+	body, err := is.w.call(is.ctx, m.Body)
+	if err != nil {
+		m.Free()
+		is.w.failed(err)
+		return true
+	}
+	// The reply is copied before the request's buffer is freed (the
+	// handler may answer with a slice of it); its header is the
+	// request's backtrace, less p's id.
+	out := sp.NewMessage(len(body))
+	out.Body = append(out.Body, body...)
+	out.Header = append(out.Header[:0], m.Header[4:]...)
+	m.Free()
+	if !p.Reply(out) {
+		// No room: wait for it, which holds up this pipe's reading (the
+		// requester is not reading its replies).
+		if err := p.SendOrDrop(is.ctx, out, 0); err != nil {
+			is.w.notSent(is.ctx, err)
+		}
+	}
+	return true
 }

@@ -71,3 +71,44 @@ func ExampleServe() {
 	// in under 10 × 50 ms: true
 	// true
 }
+
+// A server whose handler does not block answers inline: on the goroutine
+// that read each request, the replies to requests read together leaving in
+// one write.
+func ExampleServer_inline() {
+	ctx, stop := context.WithCancel(context.Background())
+	server, err := rep.NewSocket()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer server.Close()
+	l, err := server.Listen("tcp://127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := rep.Server{Inline: true, Handler: func(_ context.Context, q []byte) ([]byte, error) {
+		return append([]byte("hello, "), q...), nil // computation only: fit for Inline
+	}}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, server) }()
+
+	client, err := req.NewSocket()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	if err := client.Dial(l.URL()); err != nil {
+		log.Fatal(err)
+	}
+	b, err := req.Request(ctx, client, []byte("inline"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(b))
+
+	stop()
+	fmt.Println(errors.Is(<-served, context.Canceled))
+	// Output:
+	// hello, inline
+	// true
+}

@@ -32,6 +32,16 @@ type Server struct {
 	// DefaultConcurrency). Each is received and answered on a context of
 	// its own, so every reply goes to the requester that asked.
 	Concurrency int
+	// Inline answers each request on the goroutine that read it from its
+	// connection, and writes the replies to the requests read together in
+	// one write: no goroutine hand-off between reading a request, running
+	// the handler and sending the reply. Handlers then run one at a time
+	// per connection, so a handler that blocks holds up the requests
+	// behind it on its connection: use it for handlers that do not wait
+	// (computation, lookups in memory), not for ones that wait on I/O.
+	// Concurrency still bounds the contexts that answer requests queued
+	// before Serve began.
+	Inline bool
 }
 
 // Serve answers requests on s, a socket from NewSocket, until ctx ends or
@@ -49,11 +59,11 @@ type Server struct {
 // what a loop of a context's Recv and Send costs, and the socket itself
 // stays free for other use.
 func (srv *Server) Serve(ctx context.Context, s sp.Socket) error {
-	return replier.Serve(ctx, s, info, srv.Concurrency, srv.Handler)
+	return replier.Serve(ctx, s, info, srv.Concurrency, srv.Inline, srv.Handler)
 }
 
 // Serve answers requests on s with h, DefaultConcurrency at a time, until
 // ctx ends or s closes; see Server.Serve.
 func Serve(ctx context.Context, s sp.Socket, h Handler) error {
-	return replier.Serve(ctx, s, info, 0, h)
+	return replier.Serve(ctx, s, info, 0, false, h)
 }

@@ -91,12 +91,21 @@ func TestServeThousandRequesters(t *testing.T) {
 	})
 }
 
+// inlineModes runs f with Server.Inline false, then true.
+func inlineModes(t *testing.T, f func(t *testing.T, inline bool)) {
+	for _, inline := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) { f(t, inline) })
+	}
+}
+
 // A handler's error or panic sends no reply and is counted; Serve goes on
 // answering the next requests.
-func TestServeHandlerErrorAndPanic(t *testing.T) {
+func TestServeHandlerErrorAndPanic(t *testing.T) { inlineModes(t, testServeHandlerErrorAndPanic) }
+
+func testServeHandlerErrorAndPanic(t *testing.T, inline bool) {
 	server, client := sptest.New(t, rep.NewSocket), sptest.New(t, req.NewSocket)
 	sptest.Connect(t, client, server, sptest.InprocAddr())
-	startServe(t, server, &rep.Server{Concurrency: 2, Handler: func(_ context.Context, q []byte) ([]byte, error) {
+	startServe(t, server, &rep.Server{Concurrency: 2, Inline: inline, Handler: func(_ context.Context, q []byte) ([]byte, error) {
 		switch string(q) {
 		case "fail":
 			return nil, errors.New("no")
@@ -158,10 +167,12 @@ func TestServeReturns(t *testing.T) {
 
 // A reply is copied before the request's buffer is reused, so a handler
 // may answer with a slice of its request.
-func TestServeReplyMayAliasRequest(t *testing.T) {
+func TestServeReplyMayAliasRequest(t *testing.T) { inlineModes(t, testServeReplyMayAliasRequest) }
+
+func testServeReplyMayAliasRequest(t *testing.T, inline bool) {
 	server, client := sptest.New(t, rep.NewSocket), sptest.New(t, req.NewSocket)
 	sptest.Connect(t, client, server, sptest.TCPAddr(t))
-	startServe(t, server, &rep.Server{Concurrency: 4, Handler: func(_ context.Context, q []byte) ([]byte, error) {
+	startServe(t, server, &rep.Server{Concurrency: 4, Inline: inline, Handler: func(_ context.Context, q []byte) ([]byte, error) {
 		return q[len(q)/2:], nil
 	}})
 	ctx := sptest.Ctx(t)

@@ -19,20 +19,28 @@ import (
 // that returns an error simply does not answer: the survey it skips gets
 // nothing until the caller's deadline, at exactly that time. It runs in a
 // synctest bubble over inproc, on fake time (the deadline is the
-// surveyor's, not the transport's).
+// surveyor's, not the transport's), with the handlers on contexts and
+// inline (Server.Inline).
 func TestServe(t *testing.T) {
+	for _, inline := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) { testServe(t, inline) })
+	}
+}
+
+func testServe(t *testing.T, inline bool) {
 	synctest.Test(t, func(t *testing.T) {
 		const deadline = sptest.Timeout / 20
 		r := sptest.New(t, respondent.NewSocket)
 		ctx, cancel := context.WithCancel(sptest.Ctx(t))
 		done := make(chan error, 1)
 		go func() {
-			done <- respondent.Serve(ctx, r, func(_ context.Context, q []byte) ([]byte, error) {
+			srv := respondent.Server{Inline: inline, Handler: func(_ context.Context, q []byte) ([]byte, error) {
 				if string(q) == "skip" {
 					return nil, errors.New("not answering that")
 				}
 				return append([]byte("re:"), q...), nil
-			})
+			}}
+			done <- srv.Serve(ctx, r)
 		}()
 		defer func() {
 			cancel()

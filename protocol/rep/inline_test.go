@@ -1,0 +1,90 @@
+package rep_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/sptest"
+	"github.com/spgo/sp/protocol/rep"
+	"github.com/spgo/sp/protocol/req"
+	"github.com/stretchr/testify/require"
+)
+
+// With Inline, a thousand concurrent requesters on ten req sockets each get
+// the reply to their own request, over every transport, and the handlers
+// ran on the connections' readers: at most one per connection at once.
+func TestServeInlineThousandRequesters(t *testing.T) {
+	const n, sockets = 1000, 10
+	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
+		server := sptest.New(t, rep.NewSocket)
+		addr := sptest.Listen(t, server, tr.Addr(t))
+		var running, most atomic.Int32
+		startServe(t, server, &rep.Server{Inline: true, Handler: func(_ context.Context, q []byte) ([]byte, error) {
+			now := running.Add(1)
+			defer running.Add(-1)
+			for m := most.Load(); now > m && !most.CompareAndSwap(m, now); m = most.Load() {
+			}
+			return append([]byte("re: "), q...), nil
+		}})
+		clients := make([]sp.Socket, sockets)
+		for i := range clients {
+			clients[i] = sptest.New(t, req.NewSocket)
+			sptest.Dial(t, clients[i], addr)
+		}
+		ctx := sptest.Ctx(t)
+		errs := make(chan error, n)
+		for i := range n {
+			go func() {
+				q := fmt.Sprintf("request %d", i)
+				b, err := req.Request(ctx, clients[i%sockets], []byte(q))
+				switch {
+				case err != nil:
+					errs <- fmt.Errorf("%s: %w", q, err)
+				case string(b) != "re: "+q:
+					errs <- fmt.Errorf("%s: got reply %q, want %q", q, b, "re: "+q)
+				default:
+					errs <- nil
+				}
+			}()
+		}
+		for range n {
+			require.NoError(t, <-errs)
+		}
+		require.LessOrEqual(t, most.Load(), int32(sockets), "got %d handlers at once, want at most one per connection (%d)", most.Load(), sockets)
+		st := server.Stats()
+		require.Equal(t, uint64(n), st.Traffic.MsgsSent, "got %d replies sent, want %d", st.Traffic.MsgsSent, n)
+	})
+}
+
+// Serve with Inline returns only after the handlers running inline have
+// returned, and a request that comes once Serve stopped waits for the next
+// Recv instead of being answered.
+func TestServeInlineStops(t *testing.T) {
+	server, client := sptest.New(t, rep.NewSocket), sptest.New(t, req.NewSocket)
+	sptest.Connect(t, client, server, sptest.TCPAddr(t))
+	started, returned := make(chan struct{}), atomic.Bool{}
+	stop := startServe(t, server, &rep.Server{Inline: true, Handler: func(ctx context.Context, q []byte) ([]byte, error) {
+		if string(q) == "block" {
+			close(started)
+			<-ctx.Done()
+			returned.Store(true)
+		}
+		return q, nil
+	}})
+	ctx := sptest.Ctx(t)
+	go req.Request(ctx, client, []byte("block")) //nolint:errcheck // answered or not, the server's side is checked
+	<-started
+	require.ErrorIs(t, stop(), context.Canceled)
+	require.True(t, returned.Load(), "Serve returned before its inline handler did")
+
+	// Stopped: the next request waits in the socket for a Recv.
+	c2 := sptest.New(t, req.NewSocket)
+	sptest.Connect(t, c2, server, sptest.TCPAddr(t))
+	require.NoError(t, c2.Send(ctx, []byte("later")))
+	got, err := server.Recv(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "later", string(got))
+}
