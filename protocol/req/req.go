@@ -172,7 +172,9 @@ type reqCtx struct {
 	msg     *sp.Message // its message, kept to resend
 	pipe    *core.Pipe  // where it went, nil while it waits for a pipe
 	sending bool        // Send is handing it to a pipe: no one else may
-	timer   *time.Timer // resend timer
+	timer   *time.Timer // resend timer, made once, reset per request
+	pending bool        // the timer is set, and its run has not begun
+	stale   int         // runs begun for a timer since stopped: they do nothing
 	reply   chan *sp.Message
 	closed  bool
 	done    chan struct{}
@@ -215,10 +217,7 @@ func (c *reqCtx) finish() {
 	delete(c.r.byID, c.id)
 	c.id = 0
 	c.pipe = nil
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil
-	}
+	c.stopTimer()
 	c.msg.Free()
 	c.msg = nil
 }
@@ -247,20 +246,41 @@ func (c *reqCtx) dispatch() {
 }
 
 func (c *reqCtx) arm() {
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil
+	c.stopTimer()
+	if c.resend <= 0 {
+		return
 	}
-	if c.resend > 0 {
-		id := c.id
-		c.timer = time.AfterFunc(c.resend, func() { c.onResend(id) })
+	c.pending = true
+	if c.timer == nil {
+		c.timer = time.AfterFunc(c.resend, c.fire)
+	} else {
+		c.timer.Reset(c.resend)
 	}
 }
 
-func (c *reqCtx) onResend(id uint32) {
+// stopTimer stops the resend timer. If its run has begun and not yet taken
+// the lock (Stop then reports false while pending), that run is stale:
+// counted, so that it does nothing once it gets the lock.
+func (c *reqCtx) stopTimer() {
+	if c.pending {
+		c.pending = false
+		if !c.timer.Stop() {
+			c.stale++
+		}
+	}
+}
+
+// fire is the resend timer's function: it sends the request again, unless
+// it is a stale run (see stopTimer).
+func (c *reqCtx) fire() {
 	c.r.mu.Lock()
 	defer c.r.mu.Unlock()
-	if c.id == id && !c.closed {
+	if c.stale > 0 {
+		c.stale--
+		return
+	}
+	c.pending = false
+	if c.id != 0 && !c.closed {
 		c.r.resends.Add(1)
 		c.dispatch()
 	}

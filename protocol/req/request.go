@@ -45,7 +45,12 @@ func Request(ctx context.Context, s sp.Socket, body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, r.s.ExplainTimeout("recv", err)
 	}
-	return m.Body, nil // the message itself is left to the collector
+	// The reply's own copy, so that its message goes back to the pool:
+	// cheaper than a message and its buffer made anew for every reply.
+	b := make([]byte, len(m.Body))
+	copy(b, m.Body)
+	m.Free()
+	return b, nil
 }
 
 // reqOf returns the req protocol behind s.
