@@ -12,21 +12,22 @@ import (
 	"github.com/spgo/sp/protocol/req"
 )
 
-// BenchmarkRPC compares rep.Serve with req.Request against the same
-// exchange written by hand on contexts (what Serve and Request replace):
+// BenchmarkRPC compares rep.Serve with req.Request, and Serve with
+// Server.Inline, against the same exchange written by hand on contexts
+// (what Serve and Request replace):
 // 64 requesters over 8 req sockets, one rep socket answering 64 requests
 // at once, 64-byte echo. ns/op is per request.
 //
 //	go test -run XXX -bench RPC ./protocol/rep
 func BenchmarkRPC(b *testing.B) {
 	for _, tr := range []string{"inproc", "tcp"} {
-		for _, api := range []string{"contexts", "serve+request"} {
-			b.Run(tr+"/"+api, func(b *testing.B) { benchRPC(b, tr, api == "serve+request") })
+		for _, api := range []string{"contexts", "serve+request", "inline+request"} {
+			b.Run(tr+"/"+api, func(b *testing.B) { benchRPC(b, tr, api != "contexts", api == "inline+request") })
 		}
 	}
 }
 
-func benchRPC(b *testing.B, tr string, useServe bool) {
+func benchRPC(b *testing.B, tr string, useServe, inline bool) {
 	const requesters, sockets, size = 64, 8, 64
 	addr := sptest.InprocAddr()
 	if tr == "tcp" {
@@ -41,7 +42,7 @@ func benchRPC(b *testing.B, tr string, useServe bool) {
 		served.Add(1)
 		go func() {
 			defer served.Done()
-			(&rep.Server{Concurrency: requesters, Handler: func(_ context.Context, q []byte) ([]byte, error) {
+			(&rep.Server{Concurrency: requesters, Inline: inline, Handler: func(_ context.Context, q []byte) ([]byte, error) {
 				return q, nil
 			}}).Serve(ctx, server)
 		}()
