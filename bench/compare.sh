@@ -23,14 +23,17 @@
 #                     (../shared/bench/rawrpc: no library, the floor); run unpinned,
 #                     and pinned to LAT_CPUS too when LAT_MODES has pinned
 #             survey  1 surveyor, 50 respondents (a socket and a connection each),
-#                     64 B; a survey ends when all 50 have answered: surveys/s
+#                     64 B; a survey ends when all 50 have answered: surveys/s;
+#                     beside rawsurvey (bench/shapes/rawsurvey: the floor)
 #             fanout  1 pub -> 100 subs (a socket and a connection each), 64 B, the
 #                     pub publishing at will: messages delivered per second, all subs
 #             fanin   16 push (a socket and a connection each) -> 1 pull, 64 B: msgs/s
 #           Every tool has spperf's subcommands (cmd/spperf/shapes.go): a server (the
 #           one socket, listening) and a client (the many, dialing), in two
 #           processes; the end that measures prints one line after a 250 ms warm-up
-#           and SECONDS_PER_RUN of measuring, and the other is then stopped.
+#           and SECONDS_PER_RUN of measuring, and the other is then stopped. sp
+#           runs twice in rpc and survey: as rep.Server and respondent.Server come
+#           (sp), and with Server.Inline (sp inline: spperf -inline).
 #
 # Each part builds its tools, then runs every case with each tool in turn, round after
 # round (nng, mangos, raw, raw-batched, sp, nng, ...; chan, sp, chan, sp for inproc: a

@@ -18,13 +18,13 @@ fi
 # The shapes' sizes, those of issue #17.
 shapes_rpc_conns=8 shapes_rpc_per_conn=8 shapes_size=64
 shapes_survey_n=50 shapes_fanout_n=100 shapes_fanin_n=16
-shapes_tools_all=(nng mangos raw sp) # the table's columns
+shapes_tools_all=(nng mangos raw sp spi) # the table's columns; spi: sp answering inline
 
 # shapes_build: nngshapes (on the shared peers' libnng 1.12), mangosshapes, rawrpc,
 # rawsurvey (bench/shapes/rawsurvey); spperf is built. "raw" is the floor of a shape:
 # rawrpc for rpc, rawsurvey for survey (none for fan-out and fan-in).
 shapes_build() {
-	tool_ok shapes sp
+	tool_ok shapes sp spi
 	if ! load_peers; then
 		tool_missing shapes nng "$peers_why"
 	elif cc_nng nngshapes "$here/shapes/nngshapes.c"; then
@@ -49,7 +49,7 @@ shapes_build() {
 
 shapes_bin() { # TOOL SHAPE
 	case "$1" in
-	sp) echo "$bin/spperf" ;;
+	sp | spi) echo "$bin/spperf" ;;
 	nng) echo "$bin/nngshapes" ;;
 	mangos) echo "$bin/mangosshapes" ;;
 	raw) if [ "$2" = survey ]; then echo "$bin/rawsurvey"; else echo "$bin/rawrpc"; fi ;;
@@ -68,10 +68,10 @@ shapes_cases() {
 }
 shapes_tools() { # CASE -> its tools, in a round's order
 	if [ "${1%% *}" = rpc ]; then
-		available shapes nng mangos raw sp
+		available shapes nng mangos raw sp spi
 	elif [ "${1%% *}" = survey ]; then
 		local t
-		t="$(available shapes nng mangos rawsurvey sp)"
+		t="$(available shapes nng mangos rawsurvey sp spi)"
 		echo "${t/rawsurvey/raw}"
 	else
 		available shapes nng mangos sp
@@ -116,6 +116,7 @@ shapes_run() {
 		measurer=server
 		;;
 	esac
+	if [ "$tool" = spi ]; then sargs=(-inline "${sargs[@]}") cargs=(-inline "${cargs[@]}"); fi
 	: >"$err"
 	"${run[@]}" timeout "$run_timeout" "$b" "${sargs[@]}" >"$sout" 2>>"$err" &
 	spid=$!
@@ -169,8 +170,10 @@ shapes_table() {
 	lo="$(left_out_of shapes)"
 	if [ -n "$lo" ]; then echo "Left out of this run: $lo."; fi
 	echo
-	echo "| shape | measure | nng | mangos | raw | sp | sp/nng | sp/mangos | sp/raw | spread |"
-	echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+	echo "sp answers with rep.Server and respondent.Server as they come; sp inline sets Server.Inline (spperf -inline: the handler runs on the goroutine that read the request). Ratios of both columns: sp's, then sp inline's."
+	echo
+	echo "| shape | measure | nng | mangos | raw | sp | sp inline | sp/nng | sp/mangos | sp/raw | sp inline/nng | sp inline/mangos | sp inline/raw | spread |"
+	echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 	for c in "${cases[@]}"; do
 		read -r shape pinned <<<"$c"
 		case "$shape" in
@@ -195,6 +198,9 @@ shapes_table() {
 			done
 			for tool in nng mangos raw; do
 				cells+=" $(ratio "${med[sp]}" "${med[$tool]}") |"
+			done
+			for tool in nng mangos raw; do
+				cells+=" $(ratio "${med[spi]}" "${med[$tool]}") |"
 			done
 			echo "| $name | $what |$cells $spread |"
 		done
