@@ -72,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	pattern := fs.String("pattern", "pair1", "pattern to measure: pair1, pair, pipeline, reqrep, pubsub, bus")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this `file`")
-	fs.BoolVar(&inlineServe, "inline", false, "shapes: rpc_server and survey_client answer inline (rep.Server.Inline, respondent.Server.Inline)")
+	inline := fs.Bool("inline", false, "shapes: rpc_server and survey_client answer inline (rep.Server.Inline, respondent.Server.Inline)")
 	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -94,6 +94,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// SIGTERM or SIGINT ends it cleanly, profile written.
 		ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 		defer cancel()
+		if *inline {
+			ctx = context.WithValue(ctx, inlineKey{}, true)
+		}
 		return runShape(ctx, mode, args[1:], stdout, stderr)
 	}
 	p, ok := patterns[*pattern]

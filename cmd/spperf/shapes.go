@@ -64,8 +64,12 @@ type shape struct {
 // shapeWarmup is how long a shape runs before it is measured, in every tool.
 const shapeWarmup = 250 * time.Millisecond
 
-// inlineServe: the answering ends answer inline (the -inline flag).
-var inlineServe bool
+// inlineKey is the context key under which runShape says the answering
+// ends answer inline (the -inline flag).
+type inlineKey struct{}
+
+// inline reports whether the answering ends answer inline.
+func inline(ctx context.Context) bool { v, _ := ctx.Value(inlineKey{}).(bool); return v }
 
 // rpcConcurrency is how many requests the rpc server answers at once: the
 // 64 requesters of the shape.
@@ -152,7 +156,7 @@ func rpcServer(ctx context.Context, url string, _ []int, _ io.Writer) error {
 		return err
 	}
 	defer closeAll(ss)
-	srv := rep.Server{Concurrency: rpcConcurrency, Inline: inlineServe, Handler: func(_ context.Context, q []byte) ([]byte, error) {
+	srv := rep.Server{Concurrency: rpcConcurrency, Inline: inline(ctx), Handler: func(_ context.Context, q []byte) ([]byte, error) {
 		return q, nil
 	}}
 	return srv.Serve(ctx, ss[0])
@@ -272,7 +276,7 @@ func surveyClient(ctx context.Context, url string, nums []int, _ io.Writer) erro
 	}
 	defer closeAll(ss)
 	return serveAll(ctx, ss, func(ctx context.Context, s sp.Socket) error {
-		srv := respondent.Server{Inline: inlineServe, Handler: func(_ context.Context, q []byte) ([]byte, error) { return q, nil }}
+		srv := respondent.Server{Inline: inline(ctx), Handler: func(_ context.Context, q []byte) ([]byte, error) { return q, nil }}
 		return srv.Serve(ctx, s)
 	})
 }

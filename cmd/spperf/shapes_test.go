@@ -24,21 +24,29 @@ func TestShapes(t *testing.T) {
 		server, client []string // after the URL
 		serverMeasures bool
 		line           *regexp.Regexp
+		inline         bool // the answering end answers inline (-inline)
 	}{
 		{"rpc", nil, []string{"2", "3", "1", "64"}, false,
-			regexp.MustCompile(`^req/s ([0-9]+) p50 ([0-9]+) us p99 ([0-9]+) us\n$`)},
+			regexp.MustCompile(`^req/s ([0-9]+) p50 ([0-9]+) us p99 ([0-9]+) us\n$`), false},
 		{"survey", []string{"3", "1", "64"}, []string{"3"}, true,
-			regexp.MustCompile(`^surveys/s ([0-9]+)\n$`)},
+			regexp.MustCompile(`^surveys/s ([0-9]+)\n$`), false},
+		{"rpc", nil, []string{"2", "3", "1", "64"}, false,
+			regexp.MustCompile(`^req/s ([0-9]+) p50 ([0-9]+) us p99 ([0-9]+) us\n$`), true},
+		{"survey", []string{"3", "1", "64"}, []string{"3"}, true,
+			regexp.MustCompile(`^surveys/s ([0-9]+)\n$`), true},
 		{"fanout", []string{"3", "64"}, []string{"3", "1"}, false,
-			regexp.MustCompile(`^msgs/s ([0-9]+)\n$`)},
+			regexp.MustCompile(`^msgs/s ([0-9]+)\n$`), false},
 		{"fanin", []string{"2", "1"}, []string{"2", "0"}, true,
-			regexp.MustCompile(`^msgs/s ([0-9]+)\n$`)},
+			regexp.MustCompile(`^msgs/s ([0-9]+)\n$`), false},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/inline=%v", c.name, c.inline), func(t *testing.T) {
 			url := fmt.Sprintf("tcp://127.0.0.1:%d", interop.FreeTCPPort(t))
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			if c.inline {
+				ctx = context.WithValue(ctx, inlineKey{}, true)
+			}
 			var sout, cout, serr, cerr bytes.Buffer
 			server, client := make(chan int, 1), make(chan int, 1)
 			go func() {
