@@ -80,9 +80,13 @@ type TransportConn interface {
 	Send(m *Message) error
 	// Flush writes out buffered messages.
 	Flush() error
-	// Recv returns the next message, its header and body together in Body.
-	// A message larger than maxSize (0: no limit) fails with an error
-	// wrapping ErrTooLarge before anything is allocated for it.
+	// Recv returns the next message, its header and body together in Body,
+	// and gives ownership of it to the engine. A message larger than
+	// maxSize (0: no limit) fails with an error wrapping ErrTooLarge
+	// before anything is allocated for it. Once Close has been called,
+	// Recv must not wait: it returns what the connection still holds, if
+	// anything, and then an error; the engine reads a closed connection so
+	// to free what it held.
 	Recv(maxSize int) (*Message, error)
 	LocalAddr() net.Addr
 	RemoteAddr() net.Addr

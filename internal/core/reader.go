@@ -1,6 +1,10 @@
 package core
 
-import "runtime"
+import (
+	"runtime"
+
+	"github.com/spgo/sp"
+)
 
 // reader is the pipe's reader goroutine: it reads the connection, hands each
 // message to the protocol (Protocol.Received, which delivers to p.batch
@@ -34,7 +38,7 @@ func (p *Pipe) reader() {
 		if p.IsClosed() {
 			// A protocol closed the pipe over an earlier message: what
 			// the peer sent after it is not delivered.
-			m.Free()
+			p.discard(m)
 			p.flush()
 			break
 		}
@@ -53,6 +57,16 @@ func (p *Pipe) reader() {
 	}
 	<-p.wrote
 	p.sock.removePipe(p)
+}
+
+// discard frees m, read from a closed pipe, and what the connection still
+// holds: an inproc connection holds messages, which nobody else reads once
+// the pipe is closed.
+func (p *Pipe) discard(m *sp.Message) {
+	for m != nil {
+		m.Free()
+		m, _ = p.conn.Recv(p.maxSize)
+	}
 }
 
 // flush queues what Received delivered, waiting for room unless the

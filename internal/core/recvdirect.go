@@ -175,7 +175,7 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 // it delivered nothing).
 func (p *Pipe) received(m *sp.Message) *sp.Message {
 	if p.IsClosed() {
-		m.Free()
+		p.discard(m)
 		return nil
 	}
 	p.rr.readMsgs++
