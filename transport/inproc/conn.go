@@ -110,6 +110,10 @@ func (c *conn) Flush() error {
 			return sp.ErrClosed
 		}
 		l.smu.Lock()
+		if l.ended.Load() { // it ended since: the loop's top frees them
+			l.smu.Unlock()
+			continue
+		}
 		k := l.appendLocked(c.pend)
 		l.smu.Unlock()
 		n := copy(c.pend, c.pend[k:])
@@ -137,7 +141,8 @@ func (c *conn) SendNow(m *sp.Message) (taken, more bool, err error) {
 		m.Free()
 		return true, false, sp.ErrClosed
 	}
-	return l.appendOne(m), false, nil
+	taken, err = l.appendOne(m)
+	return taken, false, err
 }
 
 // NotifyRoom registers f, to be called from the peer's receiving goroutine

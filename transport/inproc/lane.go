@@ -128,9 +128,13 @@ func (l *lane) setLimit(n int) {
 }
 
 // end closes the lane and wakes both its ends. What was sent before is
-// still received.
+// still received. It takes smu, so that a sender that found the lane open
+// has appended before it: a receiver that has seen the end and taken all
+// there is leaves nothing in the lane (see appendOne).
 func (l *lane) end() {
+	l.smu.Lock()
 	l.ended.Store(true)
+	l.smu.Unlock()
 	poke(l.rx)
 	signal(l.tx)
 }
@@ -210,9 +214,15 @@ func (l *lane) appendLocked(ms []*sp.Message) int {
 // whether it did: to the receiver itself if it waits for it, else into the
 // ring, waking the receiver if it waits. It takes smu, and makes the wire
 // form under it once room is certain (wireForm may replace m, which the
-// caller keeps when the lane is full).
-func (l *lane) appendOne(m *sp.Message) bool {
+// caller keeps when the lane is full). Once the lane has ended it frees m
+// and returns sp.ErrClosed: the receiver may have taken all there is.
+func (l *lane) appendOne(m *sp.Message) (bool, error) {
 	l.smu.Lock()
+	if l.ended.Load() {
+		l.smu.Unlock()
+		m.Free()
+		return true, sp.ErrClosed
+	}
 	t := l.next
 	i := t & uint64(len(l.ring)-1)
 	if l.said.Load() == waiting(t) {
@@ -229,13 +239,13 @@ func (l *lane) appendOne(m *sp.Message) bool {
 			l.seen = t + 1 // handed over is taken
 			l.claimed = waiting(t)
 			l.smu.Unlock()
-			return true
+			return true, nil
 		default:
 			l.seen = max(l.seen, t)
 		}
 	} else if t-l.seen >= l.limit && l.roomLocked(1) == 0 {
 		l.smu.Unlock()
-		return false
+		return false, nil
 	} else {
 		m = wireForm(m)
 	}
@@ -247,7 +257,7 @@ func (l *lane) appendOne(m *sp.Message) bool {
 	if wake {
 		poke(l.rx)
 	}
-	return true
+	return true, nil
 }
 
 // reader is the receiving end's view of a lane; only the receiver touches
