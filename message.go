@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // Message is one SP message: a protocol Header (a backtrace, a hop count, or
@@ -14,7 +16,9 @@ import (
 // Messages are pooled. SendMsg takes ownership of the message it is given: the
 // caller must not touch it afterwards. RecvMsg gives ownership of the message
 // it returns: the caller may keep it, change it, send it on, or call Free when
-// done so that its buffer is reused.
+// done so that its buffer is reused. A message the caller drops without Free
+// is left to the garbage collector; sp itself frees every message it drops
+// (one SendMsg took, or a pipe read), which its tests check.
 //
 // A Message is not safe for concurrent use, except that a message made shared
 // by Clone may be read (never written) by several goroutines, each of which
@@ -28,7 +32,8 @@ type Message struct {
 
 	buf  []byte // the pooled buffer: headroom bytes, then Body as NewMessage made it
 	pipe Pipe
-	refs atomic.Int32 // references beyond the first, added by Clone
+	refs atomic.Int32     // references beyond the first, added by Clone
+	trk  *msgtrack.Record // who holds it, while tests track messages; or nil
 }
 
 // Size classes of pooled body buffers. A message whose body capacity is at
@@ -54,10 +59,37 @@ func NewMessage(size int) *Message {
 	if i >= len(msgClasses) {
 		return newMessage(size)
 	}
+	var m *Message
 	if v := msgPools[i].Get(); v != nil {
-		return v.(*Message)
+		m = v.(*Message)
+	} else {
+		m = newMessage(msgClasses[i])
 	}
-	return newMessage(msgClasses[i])
+	if msgtrack.Enabled() {
+		m.track()
+	}
+	return m
+}
+
+// track records that the caller of NewMessage holds m, a pooled message
+// (see internal/msgtrack).
+//
+//go:noinline
+func (m *Message) track() {
+	if m.trk == nil {
+		m.trk = msgtrack.Track(m)
+		return
+	}
+	m.trk.Set(msgtrack.User)
+}
+
+func init() {
+	msgtrack.Register(func(x any) *msgtrack.Record {
+		if m, ok := x.(*Message); ok && m != nil {
+			return m.trk
+		}
+		return nil
+	})
 }
 
 // classOf returns the index of the smallest class that holds size bytes,
@@ -93,6 +125,9 @@ func (m *Message) Free() {
 		}
 		m.refs.Store(0)
 	}
+	if m.trk != nil {
+		m.trk.Set(msgtrack.Freed)
+	}
 	c := cap(m.buf) - headroom
 	if c < msgClasses[0] || c > 2*msgClasses[len(msgClasses)-1] {
 		return
@@ -111,6 +146,9 @@ func (m *Message) Dup() *Message {
 	d.Header = append(d.Header, m.Header...)
 	d.Body = append(d.Body, m.Body...)
 	d.pipe = m.pipe
+	if d.trk != nil && m.trk != nil {
+		d.trk.Inherit(m.trk) // a copy the library makes is the library's
+	}
 	return d
 }
 
