@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // CtxTimeouts are a context's own send and receive timeouts, which start as
@@ -60,6 +61,7 @@ func (c *CtxTimeouts) OptionValue(name string) (any, error) {
 // CopyBody returns a copy of b in a new message, for a context's Send.
 func CopyBody(b []byte) *sp.Message {
 	m := sp.NewMessage(len(b))
+	msgtrack.ToLibrary(m)
 	m.Body = append(m.Body, b...)
 	return m
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // Exchange is a protocol's side of one context: the state of one exchange
@@ -62,6 +63,7 @@ func (c *exchangeCtx) Recv(ctx context.Context) ([]byte, error) {
 
 // SendMsg implements sp.Context.
 func (c *exchangeCtx) SendMsg(ctx context.Context, m *sp.Message) error {
+	msgtrack.ToLibrary(m)
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -81,6 +83,9 @@ func (c *exchangeCtx) RecvMsg(ctx context.Context) (*sp.Message, error) {
 		ctx = context.Background()
 	}
 	m, err := c.ex.RecvExchange(ctx, c.ex.Timeouts().Recv())
+	if err == nil {
+		msgtrack.ToUser(m)
+	}
 	return m, c.s.ExplainTimeout("recv", err)
 }
 

@@ -4,6 +4,7 @@ import (
 	"runtime"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // reader is the pipe's reader goroutine: it reads the connection, hands each
@@ -35,6 +36,7 @@ func (p *Pipe) reader() {
 			p.closeWith(err)
 			break
 		}
+		msgtrack.ToLibrary(m)
 		if p.IsClosed() {
 			// A protocol closed the pipe over an earlier message: what
 			// the peer sent after it is not delivered.

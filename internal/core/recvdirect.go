@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // Receiving in the caller's goroutine.
@@ -174,6 +175,7 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 // goroutine does with one, and returns what the protocol delivered (nil if
 // it delivered nothing).
 func (p *Pipe) received(m *sp.Message) *sp.Message {
+	msgtrack.ToLibrary(m)
 	if p.IsClosed() {
 		p.discard(m)
 		return nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/msgtrack"
 
 	// The built-in transports are always available.
 	_ "github.com/spgo/sp/transport/inproc"
@@ -181,6 +182,7 @@ func (s *Socket) Recv(ctx context.Context) ([]byte, error) {
 
 // SendMsg implements sp.Socket.
 func (s *Socket) SendMsg(ctx context.Context, m *sp.Message) error {
+	msgtrack.ToLibrary(m)
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -224,6 +226,7 @@ func (s *Socket) RecvMsg(ctx context.Context) (*sp.Message, error) {
 	if err != nil {
 		return nil, s.ExplainTimeout("recv", err)
 	}
+	msgtrack.ToUser(m)
 	return m, nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/core"
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // DefaultConcurrency is how many handlers Serve runs at once when the
@@ -116,6 +117,7 @@ func (w worker) run(ctx context.Context, c sp.Context) error {
 		default:
 			return err // closed
 		}
+		msgtrack.ToLibrary(m) // the worker frees it, after the handler
 		body, err := w.call(ctx, m.Body)
 		if err != nil {
 			m.Free()

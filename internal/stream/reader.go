@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/msgtrack"
 	"github.com/spgo/sp/internal/wire"
 )
 
@@ -270,7 +271,9 @@ func (b *reader) readFrame(ipc bool, limit int) (*sp.Message, error) {
 	if err := wire.CheckLen(n, limit); err != nil {
 		return nil, err
 	}
-	return b.readPayload(sp.NewMessage(min(int(n), firstChunk)), int(n), 0)
+	m := sp.NewMessage(min(int(n), firstChunk))
+	msgtrack.ToLibrary(m)
+	return b.readPayload(m, int(n), 0)
 }
 
 // frameBuffered reports whether a whole frame is buffered.
@@ -293,6 +296,7 @@ func (b *reader) readPayload(m *sp.Message, n, got int) (*sp.Message, error) {
 	for got < n {
 		if got == cap(m.Body) { // grow by doubling as the bytes arrive
 			bigger := sp.NewMessage(min(n, 2*got))
+			msgtrack.ToLibrary(bigger)
 			bigger.Body = append(bigger.Body, m.Body[:got]...)
 			m.Free()
 			m = bigger

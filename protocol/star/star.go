@@ -7,6 +7,7 @@ import (
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/core"
+	"github.com/spgo/sp/internal/msgtrack"
 	"github.com/spgo/sp/internal/wire"
 )
 
@@ -68,6 +69,7 @@ func (x *star) Received(p *core.Pipe, m *sp.Message) {
 	}
 	if !x.raw && int(hop) < ttl {
 		f := sp.NewMessage(len(body))
+		msgtrack.ToLibrary(f)
 		f.Header = wire.AppendHop(f.Header, hop+1)
 		f.Body = append(f.Body, body...)
 		x.pipes.Broadcast(f, p)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/core"
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // Survey sends body as a new survey on s, a socket from NewSocket, and
@@ -62,6 +63,7 @@ func Survey(ctx context.Context, s sp.Socket, body []byte) iter.Seq2[[]byte, err
 				yield(nil, r.s.ExplainTimeout("recv", err))
 				return
 			}
+			msgtrack.ToUser(m) // the caller takes its body; the message is left to the collector
 			if !yield(m.Body, nil) {
 				return
 			}

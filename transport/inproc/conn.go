@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // Messages cross an inproc connection through two lanes (lane.go), one
@@ -181,6 +182,7 @@ func (c *conn) SetSendQueueLen(n int) { c.out.setLimit(n) }
 func wireForm(m *sp.Message) *sp.Message {
 	if !m.JoinHeader() {
 		f := sp.NewMessage(len(m.Header) + len(m.Body))
+		msgtrack.ToLibrary(f)
 		f.Body = append(append(f.Body, m.Header...), m.Body...)
 		m.Free()
 		m = f

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // conn is one connection: sp.TransportConn over a peer's address on an
@@ -341,6 +342,7 @@ func (c *conn) data(h header, rest []byte) {
 	c.expire = now.Add(5 * c.refresh)
 	c.mu.Unlock()
 	m := sp.NewMessage(len(p))
+	msgtrack.ToLibrary(m)
 	m.Body = append(m.Body, p...)
 	if c.in.put(m) {
 		c.e.set.add(func(c *Counters) *atomic.Uint64 { return &c.RecvQueueFull })

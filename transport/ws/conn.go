@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // closeGrace bounds how long Close waits to send a close frame before it
@@ -89,6 +90,7 @@ func (c *conn) Recv(maxSize int) (*sp.Message, error) {
 		return nil, fmt.Errorf("%w: ws: received a text message; SP messages are binary", sp.ErrMalformed)
 	}
 	m := sp.NewMessage(chunk)
+	msgtrack.ToLibrary(m)
 	b := m.Body[:0]
 	for {
 		if len(b) == cap(b) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spgo/sp"
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // conn is one SP connection over zt: a local port and a peer's node and
@@ -222,6 +223,7 @@ func (c *conn) Recv(maxSize int) (*sp.Message, error) {
 		return nil, err
 	}
 	m := sp.NewMessage(0)
+	msgtrack.ToLibrary(m)
 	m.Body = b
 	return m, nil
 }
