@@ -1,18 +1,29 @@
-// Package leaktest checks that tests do not leave goroutines running.
+// Package leaktest checks that tests do not leave goroutines running, nor
+// lose pooled messages.
 //
 // It takes a snapshot of the goroutines alive before a test (or before the
 // whole test binary runs), and after it polls runtime.Stack for a grace period
 // until every goroutine that was not in the snapshot has exited. Goroutines
 // that belong to the runtime and to the testing harness are ignored.
 //
+// It also tracks who holds each pooled sp.Message (see internal/msgtrack):
+// one that the library took over (SendMsg accepted it, a transport read it)
+// and then dropped without Free is lost to the pool. After the tests it
+// collects garbage and reports each such message with where it passed to
+// the library last. A message the application held last (one it made, or
+// one RecvMsg gave it) may be dropped, and is not reported. Tracking is off
+// in a test binary that runs benchmarks or fuzzes.
+//
 // Use VerifyTestMain in every test package:
 //
 //	func TestMain(m *testing.M) { leaktest.VerifyTestMain(m) }
 //
-// and, for a finer-grained report, Check in a single test:
+// and, for a finer-grained report, Check (goroutines) or CheckMessages
+// (messages) in a single test:
 //
 //	t.Cleanup(leaktest.Check(t))  // runs after the test's other cleanups
 //	defer leaktest.Check(t)()     // runs before the test's cleanups
+//	t.Cleanup(leaktest.CheckMessages(t))
 //
 // Prefer the t.Cleanup form when the test registers cleanups that stop
 // goroutines (closing sockets, killing peer processes): cleanups run after
@@ -24,6 +35,7 @@ package leaktest
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +44,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spgo/sp/internal/msgtrack"
 )
 
 // maxWait is how long the checks wait for new goroutines to exit. Tests of
@@ -63,10 +77,17 @@ type goroutine struct {
 
 // VerifyTestMain runs m and then fails (exit code 1, listing the leaked
 // goroutines' stacks) if goroutines that were not there before m.Run are
-// still alive after a grace period (poll up to ~5 s). If the tests themselves
+// still alive after a grace period (poll up to ~5 s), or (with where each
+// passed to the library) if pooled messages were lost: dropped without Free
+// while the library held them. It turns message tracking on before m.Run,
+// unless the binary runs benchmarks or fuzzes. If the tests themselves
 // failed, it exits with their code without checking, since a failed test
 // often leaves goroutines behind on purpose or by accident.
 func VerifyTestMain(m *testing.M) {
+	if !flag.Parsed() {
+		flag.Parse() // as m.Run would: startTracking reads -test.bench
+	}
+	startTracking()
 	os.Exit(verifyMain(m, os.Stderr))
 }
 
@@ -75,15 +96,24 @@ type runner interface {
 	Run() int
 }
 
-// verifyMain is VerifyTestMain without the exit, for testing.
+// verifyMain is VerifyTestMain without the exit, and without turning
+// message tracking on (it checks messages if tracking is on), for testing.
 func verifyMain(m runner, stderr io.Writer) int {
 	before := snapshot()
+	since := msgtrack.Now()
 	code := m.Run()
 	if code != 0 {
 		return code
 	}
 	if leaked := waitForLeaks(before); len(leaked) > 0 {
 		fmt.Fprintf(stderr, "leaktest: tests passed, but %s\n", report(leaked))
+		return 1
+	}
+	if !msgtrack.Enabled() {
+		return code
+	}
+	if n, losses := lostMessages(since); n > 0 {
+		fmt.Fprintf(stderr, "leaktest: tests passed, but %s\n", messageReport(n, losses))
 		return 1
 	}
 	return code
