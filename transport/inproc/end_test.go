@@ -11,18 +11,20 @@ import (
 )
 
 // TestNothingLeftAfterEnd closes a connection while its peer sends as fast
-// as it can (SendNow, the engine's way), and has the closing end read on
-// until Recv fails, as the engine does to free what a closed pipe held:
-// nothing may be left in the lane then, or it is lost to the pool (a
-// sender that found the lane open must append before the end, not after
-// the receiver has emptied it).
+// as it can (SendNow, the engine's way, or Send and Flush), and has the
+// closing end read on until Recv fails, as the engine does to free what a
+// closed pipe held: nothing may be left in the lane then, or it is lost to
+// the pool (a sender that found the lane open must append before the end,
+// not after the receiver has emptied it).
 func TestNothingLeftAfterEnd(t *testing.T) {
 	tests := []struct {
 		name    string
 		senders int
+		flood   func(c *conn) // until the connection ends
 	}{
-		{"one sender", 1},
-		{"two senders", 2},
+		{"one sender", 1, flood},
+		{"two senders", 2, flood},
+		{"Send and Flush", 1, floodFlushed}, // one goroutine at a time
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -31,7 +33,7 @@ func TestNothingLeftAfterEnd(t *testing.T) {
 				a, b := newConns(0x10, 0x11, Addr(t.Name()))
 				var wg sync.WaitGroup
 				for range tt.senders {
-					wg.Go(func() { flood(a) })
+					wg.Go(func() { tt.flood(a) })
 				}
 				for range round % 50 { // the close comes at various points
 					if m, err := b.Recv(0); err == nil {
@@ -71,6 +73,18 @@ func flood(c *conn) {
 		}
 		if !taken {
 			m.Free()
+		}
+	}
+}
+
+// floodFlushed sends on c with Send and Flush until the connection ends.
+func floodFlushed(c *conn) {
+	for i := 0; ; i++ {
+		if err := c.Send(numbered(i)); err != nil {
+			return
+		}
+		if err := c.Flush(); errors.Is(err, sp.ErrClosed) {
+			return
 		}
 	}
 }
