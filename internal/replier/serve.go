@@ -205,6 +205,7 @@ func (is *inlineServer) answer(p *core.Pipe, m *sp.Message) bool {
 	// handler may answer with a slice of it); its header is the
 	// request's backtrace, less p's id.
 	out := sp.NewMessage(len(body))
+	msgtrack.ToLibrary(out)
 	out.Body = append(out.Body, body...)
 	out.Header = append(out.Header[:0], m.Header[4:]...)
 	m.Free()
