@@ -187,10 +187,13 @@ func (l *listener) Accept() (sp.TransportConn, error) {
 				default:
 				}
 			}
-			if c.ended() {
-				c.Close() // the peer left before we took it
+			if c.ended() && !c.in.buffered() {
+				c.Close() // the peer left before we took it, and sent nothing
 				continue
 			}
+			// One that ended with messages queued is taken: the socket
+			// reads them, then the end (a dialer that sends and shuts
+			// down at once must not lose what it sent).
 			return c, nil
 		}
 		l.mu.Unlock()
