@@ -180,8 +180,10 @@ func (p *Pipe) received(m *sp.Message) *sp.Message {
 		p.discard(m)
 		return nil
 	}
-	p.rr.readMsgs++
-	p.rr.readBytes += uint64(len(m.Body))
+	if p.rc == nil { // else the connection counts (and doneReading skips the count)
+		p.rr.readMsgs++
+		p.rr.readBytes += uint64(len(m.Body))
+	}
 	m.SetPipe(p)
 	p.sock.proto.Received(p, m)
 	switch len(p.batch) {
@@ -237,7 +239,7 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 			signal(s.roleIdle)
 		}
 	}
-	if got {
+	if got && !p.eager { // eager pipes send direct anyway
 		p.out.grantTurn()
 	}
 }
