@@ -63,9 +63,11 @@ func Serve(ctx context.Context, s sp.Socket, info sp.ProtocolInfo, n int, inline
 	}
 	w := worker{s: cs, noun: p.noun, h: h}
 	if inline {
-		is := &inlineServer{ctx: ctx, w: w}
-		p.inline.Store(is)
-		defer is.stop(p)
+		// One Serve at a time answers inline: a second one running at
+		// once answers on its contexts only.
+		if is := (&inlineServer{ctx: ctx, w: w}); p.inline.CompareAndSwap(nil, is) {
+			defer is.stop(p)
+		}
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, n)

@@ -88,3 +88,25 @@ func TestServeInlineStops(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "later", string(got))
 }
+
+// Two inline Servers on one socket at once: the first answers inline, the
+// second on its contexts; every request is answered once, and stopping the
+// first leaves the second answering.
+func TestServeInlineTwice(t *testing.T) {
+	server, client := sptest.New(t, rep.NewSocket), sptest.New(t, req.NewSocket)
+	sptest.Connect(t, client, server, sptest.TCPAddr(t))
+	stop1 := startServe(t, server, &rep.Server{Inline: true, Handler: echoHandler("1:")})
+	startServe(t, server, &rep.Server{Inline: true, Handler: echoHandler("2:")})
+	ctx := sptest.Ctx(t)
+	for i := range 20 {
+		b, err := req.Request(ctx, client, []byte(fmt.Sprint(i)))
+		require.NoError(t, err)
+		require.Contains(t, []string{"1:" + fmt.Sprint(i), "2:" + fmt.Sprint(i)}, string(b))
+	}
+	require.ErrorIs(t, stop1(), context.Canceled)
+	for i := range 20 {
+		b, err := req.Request(ctx, client, []byte(fmt.Sprint(i)))
+		require.NoError(t, err)
+		require.Equal(t, "2:"+fmt.Sprint(i), string(b), "after the first Server stopped: got %q", b)
+	}
+}

@@ -39,7 +39,8 @@ type Server struct {
 	// behind it on its connection: use it for handlers that do not wait
 	// (computation, lookups in memory), not for ones that wait on I/O.
 	// Concurrency still bounds the contexts that answer surveys queued
-	// before Serve began.
+	// before Serve began. One Serve at a time answers inline on a socket:
+	// another running at once answers on its contexts only.
 	Inline bool
 }
 
