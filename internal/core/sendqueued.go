@@ -69,14 +69,24 @@ func (q *queuedSender) grantTurn() {
 	}
 }
 
-// trySendNow hands m straight to the connection if nothing is queued before
-// it and nobody is writing, and reports whether it did.
-func (q *queuedSender) trySendNow(m *sp.Message) bool {
+// lockIdle takes wmu if nobody is writing, nothing is queued and the pipe
+// is open and not sealed, and reports whether it did: a message may then
+// go to the connection ahead of the writer.
+func (q *queuedSender) lockIdle() bool {
 	if !q.wmu.TryLock() {
 		return false
 	}
 	if q.q.Len() > 0 || q.p.IsClosed() || q.sealed.Load() {
 		q.wmu.Unlock()
+		return false
+	}
+	return true
+}
+
+// trySendNow hands m straight to the connection if nothing is queued before
+// it and nobody is writing, and reports whether it did.
+func (q *queuedSender) trySendNow(m *sp.Message) bool {
+	if !q.lockIdle() {
 		return false
 	}
 	size := uint64(len(m.Header) + len(m.Body))
@@ -109,11 +119,7 @@ func (q *queuedSender) trySendNow(m *sp.Message) bool {
 // read (flushBuffered), so that the replies to requests read together
 // leave in one write. It is the reader goroutine's (see Pipe.Reply).
 func (q *queuedSender) sendBuffered(m *sp.Message) bool {
-	if !q.wmu.TryLock() {
-		return false
-	}
-	if q.q.Len() > 0 || q.p.IsClosed() || q.sealed.Load() {
-		q.wmu.Unlock()
+	if !q.lockIdle() {
 		return false
 	}
 	size := uint64(len(m.Header) + len(m.Body))

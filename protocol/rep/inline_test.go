@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/sptest"
 	"github.com/spgo/sp/protocol/rep"
 	"github.com/spgo/sp/protocol/req"
@@ -21,39 +20,16 @@ func TestServeInlineThousandRequesters(t *testing.T) {
 	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 		server := sptest.New(t, rep.NewSocket)
 		addr := sptest.Listen(t, server, tr.Addr(t))
-		var running, most atomic.Int32
+		var c concurrency
 		startServe(t, server, &rep.Server{Inline: true, Handler: func(_ context.Context, q []byte) ([]byte, error) {
-			now := running.Add(1)
-			defer running.Add(-1)
-			for m := most.Load(); now > m && !most.CompareAndSwap(m, now); m = most.Load() {
-			}
+			defer c.enter()()
 			return append([]byte("re: "), q...), nil
 		}})
-		clients := make([]sp.Socket, sockets)
-		for i := range clients {
-			clients[i] = sptest.New(t, req.NewSocket)
-			sptest.Dial(t, clients[i], addr)
-		}
-		ctx := sptest.Ctx(t)
-		errs := make(chan error, n)
-		for i := range n {
-			go func() {
-				q := fmt.Sprintf("request %d", i)
-				b, err := req.Request(ctx, clients[i%sockets], []byte(q))
-				switch {
-				case err != nil:
-					errs <- fmt.Errorf("%s: %w", q, err)
-				case string(b) != "re: "+q:
-					errs <- fmt.Errorf("%s: got reply %q, want %q", q, b, "re: "+q)
-				default:
-					errs <- nil
-				}
-			}()
-		}
+		errs := requestAll(sptest.Ctx(t), dialClients(t, sockets, addr), n)
 		for range n {
 			require.NoError(t, <-errs)
 		}
-		require.LessOrEqual(t, most.Load(), int32(sockets), "got %d handlers at once, want at most one per connection (%d)", most.Load(), sockets)
+		require.LessOrEqual(t, c.most.Load(), int32(sockets), "got %d handlers at once, want at most one per connection (%d)", c.most.Load(), sockets)
 		st := server.Stats()
 		require.Equal(t, uint64(n), st.Traffic.MsgsSent, "got %d replies sent, want %d", st.Traffic.MsgsSent, n)
 	})

@@ -37,6 +37,49 @@ func startServe(t *testing.T, s sp.Socket, srv *rep.Server) (stop func() error) 
 	return stop
 }
 
+// concurrency counts the calls running at once, and the most seen.
+type concurrency struct{ running, most atomic.Int32 }
+
+// enter counts a call in; the function it returns counts it out.
+func (c *concurrency) enter() (leave func()) {
+	now := c.running.Add(1)
+	for m := c.most.Load(); now > m && !c.most.CompareAndSwap(m, now); m = c.most.Load() {
+	}
+	return func() { c.running.Add(-1) }
+}
+
+// dialClients returns k req sockets dialed to addr.
+func dialClients(t *testing.T, k int, addr string) []sp.Socket {
+	t.Helper()
+	clients := make([]sp.Socket, k)
+	for i := range clients {
+		clients[i] = sptest.New(t, req.NewSocket)
+		sptest.Dial(t, clients[i], addr)
+	}
+	return clients
+}
+
+// requestAll makes n requests at once, "request i" on clients[i%len], and
+// returns one result each: nil when the reply was "re: " and the request.
+func requestAll(ctx context.Context, clients []sp.Socket, n int) <-chan error {
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			q := fmt.Sprintf("request %d", i)
+			b, err := req.Request(ctx, clients[i%len(clients)], []byte(q))
+			switch {
+			case err != nil:
+				errs <- fmt.Errorf("%s: %w", q, err)
+			case string(b) != "re: "+q:
+				errs <- fmt.Errorf("%s: got reply %q, want %q", q, b, "re: "+q)
+			default:
+				errs <- nil
+			}
+		}()
+	}
+	return errs
+}
+
 func echoHandler(prefix string) rep.Handler {
 	return func(_ context.Context, q []byte) ([]byte, error) {
 		return append([]byte(prefix), q...), nil
@@ -51,43 +94,20 @@ func TestServeThousandRequesters(t *testing.T) {
 	sptest.Transports(t, func(t *testing.T, tr sptest.Transport) {
 		server := sptest.New(t, rep.NewSocket)
 		addr := sptest.Listen(t, server, tr.Addr(t))
-		var running, most atomic.Int32
+		var c concurrency
 		release := make(chan struct{})
 		startServe(t, server, &rep.Server{Concurrency: limit, Handler: func(_ context.Context, q []byte) ([]byte, error) {
-			now := running.Add(1)
-			defer running.Add(-1)
-			for m := most.Load(); now > m && !most.CompareAndSwap(m, now); m = most.Load() {
-			}
+			defer c.enter()()
 			<-release // hold every handler until the limit is reached
 			return append([]byte("re: "), q...), nil
 		}})
-		clients := make([]sp.Socket, sockets)
-		for i := range clients {
-			clients[i] = sptest.New(t, req.NewSocket)
-			sptest.Dial(t, clients[i], addr)
-		}
-		ctx := sptest.Ctx(t)
-		errs := make(chan error, n)
-		for i := range n {
-			go func() {
-				q := fmt.Sprintf("request %d", i)
-				b, err := req.Request(ctx, clients[i%sockets], []byte(q))
-				switch {
-				case err != nil:
-					errs <- fmt.Errorf("%s: %w", q, err)
-				case string(b) != "re: "+q:
-					errs <- fmt.Errorf("%s: got reply %q, want %q", q, b, "re: "+q)
-				default:
-					errs <- nil
-				}
-			}()
-		}
-		sptest.Eventually(t, "the handlers to fill the concurrency limit", func() bool { return running.Load() == limit })
+		errs := requestAll(sptest.Ctx(t), dialClients(t, sockets, addr), n)
+		sptest.Eventually(t, "the handlers to fill the concurrency limit", func() bool { return c.running.Load() == limit })
 		close(release)
 		for range n {
 			require.NoError(t, <-errs)
 		}
-		require.Equal(t, int32(limit), most.Load(), "got %d handlers at once, want at most (and at some point) %d", most.Load(), limit)
+		require.Equal(t, int32(limit), c.most.Load(), "got %d handlers at once, want at most (and at some point) %d", c.most.Load(), limit)
 	})
 }
 
