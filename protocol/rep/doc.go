@@ -5,7 +5,10 @@
 // Serving: Serve (or a Server, to choose the concurrency) runs a Handler on
 // every request, many at once, each request received and answered on a
 // context of its own; it recovers a handler's panic and returns when its
-// ctx ends or the socket closes. This is the way to serve from Go:
+// ctx ends or the socket closes. A handler that does not wait can run
+// inline (Server.Inline), on the goroutine that read its request, with no
+// goroutine hand-off: the fastest way to answer. This is the way to serve
+// from Go:
 //
 //	s, err := rep.NewSocket()
 //	if err != nil { ... }

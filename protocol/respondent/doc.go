@@ -5,7 +5,9 @@
 //
 // Serving: Serve (or a Server, to choose the concurrency) runs a Handler on
 // every survey, many at once, each received and answered on a context of its
-// own; a handler that returns an error leaves its survey unanswered.
+// own; a handler that returns an error leaves its survey unanswered. A
+// handler that does not wait can run inline (Server.Inline), on the
+// goroutine that read its survey.
 //
 // The socket itself answers one survey at a time: Recv a survey, then Send
 // its answer. Send without a survey received first fails with
