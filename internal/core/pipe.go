@@ -227,12 +227,14 @@ func (p *Pipe) Send(ctx context.Context, m *sp.Message, dl *Deadline) error {
 // buffer when nothing is queued before it, to be written out with the
 // answers to the other messages read together once the reader has nothing
 // more to read; into the send queue, if it has room, otherwise. It reports
-// whether it took m; on false the caller keeps m.
+// whether it took m; on false the caller keeps m. On a pipe with a read
+// role (Socket.ReadsInRecv) Received may run on a receiver's goroutine,
+// which does not flush for the reader: there Reply is TrySend.
 func (p *Pipe) Reply(m *sp.Message) bool {
 	if p.overLimit(m) {
 		return true
 	}
-	return p.out.sendBuffered(m) || p.out.trySend(m)
+	return (p.rr == nil && p.out.sendBuffered(m)) || p.out.trySend(m)
 }
 
 // IsClosed reports whether the pipe is closed (or closing).
