@@ -93,7 +93,9 @@
 // message and its reply cross with no goroutine hand-off. The pipe has a
 // read role if its connection is an sp.ResumableConn and either an
 // sp.EndNotifier (inproc) or a syscall.Conn the role watcher can watch (tcp
-// and ipc, on Linux only). The role passes so:
+// and ipc, on Linux only). Where the role is, is one state, readRole.st:
+// roleReader, roleAsked, then roleIdle and roleBusy in turn while receivers
+// hold it, roleBack for one that must give it back. It passes so:
 //
 //   - A receiver that finds the role with the reader asks for it
 //     (roleAsked), interrupts the reader's Recv with a read deadline in the
@@ -102,7 +104,7 @@
 //     peer's end (watchRole: the watcher, or NotifyEnd), hands the role to
 //     receivers and waits until it comes back (readRole.returned) or the
 //     pipe closes.
-//   - Receivers hold it one at a time (withIdle, withBusy: one
+//   - Receivers hold it one at a time (roleIdle, roleBusy: one
 //     compare-and-swap a message): recvDirect reads and runs Received,
 //     readAhead takes in whole frames already buffered, and doneReading
 //     keeps the role for the next call and grants the next send a turn.

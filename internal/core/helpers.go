@@ -75,7 +75,7 @@ func (s *Socket) recvTimed(ctx context.Context, timeout time.Duration) (*sp.Mess
 // socket's lone pipe to lie idle.
 func (s *Socket) recvWait(ctx context.Context, dl *Deadline) (*sp.Message, error) {
 	for {
-		m, err := s.RecvQ.GetOr(ctx, dl, s.closing, s.roleIdle)
+		m, err := s.RecvQ.GetOr(ctx, dl, s.closing, s.roleLeft)
 		if err != errAlt {
 			return m, err
 		}

@@ -17,22 +17,16 @@ import (
 // it, so that a pool of receivers does not pass it to and fro.
 const contendedCalls = 1024
 
-// Where a pipe's read role is.
-const (
-	roleReader    = iota // the reader goroutine reads
-	roleAsked            // a receiver asked; the reader was interrupted
-	roleReceivers        // receivers read, one at a time
-)
-
-// What receivers do with a read role they hold (readRole.with). It changes
-// from withNone, and to it, under readRole.mu only; a receiver that takes
-// an idle role, or leaves it idle, does so with one compare-and-swap, so
+// Where a pipe's read role is: one state (readRole.st). It changes under
+// readRole.mu, except that a receiver takes an idle role, and leaves it
+// idle again, with one compare-and-swap (roleIdle to roleBusy and back), so
 // that a steady receiver takes no lock per message.
 const (
-	withNone = iota // receivers do not hold the role (see readRole.state)
-	withIdle        // they hold it, and none reads
-	withBusy        // one reads
-	withBack        // one reads, and must give it back when done
+	roleReader = iota // the reader goroutine reads
+	roleAsked         // a receiver asked; the reader was interrupted
+	roleIdle          // receivers hold it, and none reads
+	roleBusy          // one receiver reads
+	roleBack          // one reads, and gives it back to the reader when done
 )
 
 // readRole is the state of a pipe's read role, for a pipe that can hand it
@@ -48,8 +42,7 @@ type readRole struct {
 	broken  bool            // the role watcher failed: receivers do not read
 
 	mu        sync.Mutex
-	state     int          // under mu
-	with      atomic.Int32 // withIdle, withBusy or withBack when state is roleReceivers
+	st        atomic.Int32 // roleReader, ...: see there
 	dl        atomic.Int64 // the read deadline last set (dlNanos), set under mu
 	contended int          // calls left before receivers may ask again; under mu
 
@@ -132,7 +125,7 @@ func (r *readRole) interrupt() {
 }
 
 // giveBack returns the role to the reader goroutine; under mu, with no
-// receiver reading.
+// receiver reading (the caller took it from roleIdle, or read itself).
 func (r *readRole) giveBack() {
 	unwatchRole(r)
 	r.p.sock.held.CompareAndSwap(r.p, nil)
@@ -146,8 +139,7 @@ func (r *readRole) giveBack() {
 			}
 		}
 	}
-	r.state = roleReader
-	r.with.Store(withNone)
+	r.st.Store(roleReader)
 	r.setDeadline(time.Time{})
 	signal(r.returned)
 }
@@ -157,27 +149,35 @@ func (r *readRole) giveBack() {
 func (r *readRole) reclaim() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.state == roleAsked {
+	if r.st.Load() == roleAsked {
 		// The reader keeps it: an interrupted read finds it is not
 		// asked any more, and a receiver waiting for it waits on the
 		// queue, where the reader delivers.
-		r.state = roleReader
+		r.st.Store(roleReader)
 		return
 	}
-	if r.state != roleReceivers {
-		return
+	if r.takeBack() {
+		r.interruptLocked()
 	}
+}
+
+// takeBack gives the role back to the reader goroutine if receivers hold
+// it idle, or has the one reading give it back when done, and then reports
+// true; under mu.
+func (r *readRole) takeBack() (reading bool) {
 	for {
-		if r.with.CompareAndSwap(withIdle, withNone) {
-			r.giveBack()
-			return
-		}
-		if r.with.CompareAndSwap(withBusy, withBack) {
-			r.interruptLocked()
-			return
-		}
-		if w := r.with.Load(); w != withIdle && w != withBusy {
-			return // asked already
+		switch r.st.Load() {
+		case roleIdle:
+			if r.st.CompareAndSwap(roleIdle, roleReader) {
+				r.giveBack()
+				return false
+			}
+		case roleBusy:
+			if r.st.CompareAndSwap(roleBusy, roleBack) {
+				return true
+			}
+		default:
+			return false // with the reader, or asked back already
 		}
 	}
 }
@@ -201,7 +201,7 @@ func (r *readRole) unwatch() {
 // it and none is reading.
 func (r *readRole) release() {
 	r.mu.Lock()
-	if r.state == roleReceivers && r.with.CompareAndSwap(withIdle, withNone) {
+	if r.st.CompareAndSwap(roleIdle, roleReader) {
 		r.giveBack()
 	}
 	r.mu.Unlock()
@@ -210,23 +210,12 @@ func (r *readRole) release() {
 // stirred is called by the role watcher when the peer ended the connection
 // of a role receivers hold: the reader goroutine reads what is left, and
 // the end. A receiver reading meanwhile gives the role back when it is done
-// (withBack): it may return what was already buffered without reading the
+// (roleBack): it may return what was already buffered without reading the
 // end, and the watcher tells only once.
 func (r *readRole) stirred() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	for r.state == roleReceivers {
-		if r.with.CompareAndSwap(withIdle, withNone) {
-			r.giveBack()
-			return
-		}
-		if r.with.CompareAndSwap(withBusy, withBack) {
-			return
-		}
-		if w := r.with.Load(); w != withIdle && w != withBusy {
-			return // asked already
-		}
-	}
+	r.takeBack()
+	r.mu.Unlock()
 }
 
 // yield is called by the reader goroutine when its read was interrupted: if
@@ -235,10 +224,10 @@ func (r *readRole) stirred() {
 func (p *Pipe) yield() bool {
 	r := p.rr
 	r.mu.Lock()
-	if r.state == roleAsked && p.sock.solo.Load() != p {
-		r.state = roleReader // no longer alone (see reclaim)
+	if r.st.Load() == roleAsked && p.sock.solo.Load() != p {
+		r.st.Store(roleReader) // no longer alone (see reclaim)
 	}
-	if r.state != roleAsked {
+	if r.st.Load() != roleAsked {
 		// A deadline meant for an earlier holder of the role, or a
 		// request reclaim withdrew.
 		r.setDeadline(time.Time{})
@@ -250,7 +239,7 @@ func (p *Pipe) yield() bool {
 		// dead pipe: receivers do not read this one. (A connection
 		// that has ended is read to its end by the reader.)
 		r.broken = err != errEnded
-		r.state = roleReader
+		r.st.Store(roleReader)
 		r.setDeadline(time.Time{})
 		r.mu.Unlock()
 		if r.broken {
@@ -259,12 +248,11 @@ func (p *Pipe) yield() bool {
 		signal(r.given)
 		return true
 	}
-	r.state = roleReceivers
-	r.with.Store(withIdle)
+	r.st.Store(roleIdle)
 	p.sock.held.Store(p)
 	r.mu.Unlock()
 	signal(r.given)
-	signal(p.sock.roleIdle) // for a receiver that stopped waiting for it
+	signal(p.sock.roleLeft) // for a receiver that stopped waiting for it
 	select {
 	case <-r.returned:
 		return true

@@ -47,27 +47,28 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 	// The fast way in, without the lock: the role lies idle with
 	// receivers, the pipe is still alone and the read deadline is the one
 	// wanted.
-	mine := r.with.CompareAndSwap(withIdle, withBusy)
+	mine := r.st.CompareAndSwap(roleIdle, roleBusy)
 	locked := !mine || r.dl.Load() != dlNanos(want) || s.solo.Load() != p
 	if locked {
 		r.mu.Lock()
 	}
 	for !mine {
 		if r.broken || p.IsClosed() {
-			if r.state == roleReceivers && r.with.CompareAndSwap(withIdle, withNone) {
+			if r.st.CompareAndSwap(roleIdle, roleReader) {
 				r.giveBack() // which queues what was read ahead
 			}
 			r.mu.Unlock()
 			return nil, nil, false
 		}
-		if r.state == roleReceivers {
-			if mine = r.with.CompareAndSwap(withIdle, withBusy); !mine {
+		st := r.st.Load()
+		if st >= roleIdle {
+			if mine = r.st.CompareAndSwap(roleIdle, roleBusy); !mine {
 				r.mu.Unlock() // another receiver reads
 				return nil, nil, false
 			}
 			break
 		}
-		if r.state == roleReader {
+		if st == roleReader {
 			if r.contended > 0 || s.RecvQ.Waiting() {
 				if r.contended > 0 {
 					r.contended--
@@ -79,7 +80,7 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 			case <-r.given:
 			default:
 			}
-			r.state = roleAsked
+			r.st.Store(roleAsked)
 			r.interruptLocked()
 		}
 		r.mu.Unlock()
@@ -93,7 +94,7 @@ func (s *Socket) recvDirect(ctx context.Context, p *Pipe, dl *Deadline) (m *sp.M
 	}
 	for {
 		if locked {
-			if r.with.Load() == withBack || s.solo.Load() != p {
+			if r.st.Load() == roleBack || s.solo.Load() != p {
 				r.giveBack()
 				r.mu.Unlock()
 				return nil, nil, false
@@ -219,15 +220,15 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 		r.count()
 	}
 	keep := !s.RecvQ.Waiting() && s.solo.Load() == p && !p.IsClosed()
-	if !keep || !r.with.CompareAndSwap(withBusy, withIdle) {
+	if !keep || !r.st.CompareAndSwap(roleBusy, roleIdle) {
 		r.mu.Lock()
 		if s.RecvQ.Waiting() {
 			r.contended = contendedCalls
 			r.giveBack()
-		} else if r.with.Load() == withBack || s.solo.Load() != p || p.IsClosed() {
+		} else if r.st.Load() == roleBack || s.solo.Load() != p || p.IsClosed() {
 			r.giveBack()
 		} else {
-			r.with.Store(withIdle)
+			r.st.Store(roleIdle)
 			keep = true
 		}
 		r.mu.Unlock()
@@ -235,8 +236,8 @@ func (s *Socket) doneReading(p *Pipe, got bool) {
 	if keep {
 		// A receiver that starts waiting on the queue from now on
 		// finds the role there (see RecvQueued).
-		if len(s.roleIdle) == 0 { // as a rule the token is there: no call
-			signal(s.roleIdle)
+		if len(s.roleLeft) == 0 { // as a rule the token is there: no call
+			signal(s.roleLeft)
 		}
 	}
 	if got && !p.eager { // eager pipes send direct anyway

@@ -12,9 +12,7 @@ func RoleHeld(s sp.Socket) bool {
 	if p == nil || p.rr == nil {
 		return false
 	}
-	p.rr.mu.Lock()
-	defer p.rr.mu.Unlock()
-	return p.rr.state == roleReceivers
+	return p.rr.st.Load() >= roleIdle
 }
 
 // RoleBusy reports whether one of s's receivers is reading its pipe itself
@@ -24,8 +22,8 @@ func RoleBusy(s sp.Socket) bool {
 	if p == nil || p.rr == nil {
 		return false
 	}
-	w := p.rr.with.Load()
-	return w == withBusy || w == withBack
+	st := p.rr.st.Load()
+	return st == roleBusy || st == roleBack
 }
 
 // RecvWaiting reports whether a receiver of s waits on its receive queue.

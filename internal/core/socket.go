@@ -86,7 +86,7 @@ type Socket struct {
 	RecvIsQueued bool
 	solo         atomic.Pointer[Pipe] // the only pipe, or nil
 	held         atomic.Pointer[Pipe] // the pipe whose read role receivers hold, or nil
-	roleIdle     chan struct{}        // a token: a read role was left with receivers
+	roleLeft     chan struct{}        // a token: a read role was left with receivers
 
 	sendTimeout atomic.Int64
 	recvTimeout atomic.Int64
@@ -132,7 +132,7 @@ func NewSocket(proto Protocol) *Socket {
 		closing:   make(chan struct{}),
 		stopped:   make(chan struct{}),
 		done:      make(chan struct{}),
-		roleIdle:  make(chan struct{}, 1),
+		roleLeft:  make(chan struct{}, 1),
 		pipes:     make(map[uint32]*Pipe),
 		endpoints: make(map[endpoint]struct{}),
 	}
