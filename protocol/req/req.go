@@ -286,6 +286,23 @@ func (c *reqCtx) fire() {
 	}
 }
 
+// begin makes m the context's outstanding request, under a new request id,
+// which it returns; under r.mu, with no request outstanding.
+func (c *reqCtx) begin(m *sp.Message) uint32 {
+	r := c.r
+	c.lost, c.lastLoss = 0, nil
+	r.nextID++
+	id := r.nextID | 0x80000000
+	for r.byID[id] != nil { // a wrapped counter met a request still out
+		r.nextID++
+		id = r.nextID | 0x80000000
+	}
+	m.Header = wire.AppendUint32(m.Header[:0], id)
+	c.id, c.msg = id, m
+	r.byID[id] = c
+	return id
+}
+
 func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration) error {
 	r := c.r
 	r.mu.Lock()
@@ -300,16 +317,8 @@ func (c *reqCtx) send(ctx context.Context, m *sp.Message, timeout time.Duration)
 		return errBusy
 	}
 	c.cancel() // a new request replaces the old
-	c.lost, c.lastLoss = 0, nil
-	r.nextID++
-	id := r.nextID | 0x80000000
-	for r.byID[id] != nil { // a wrapped counter met a request still out
-		r.nextID++
-		id = r.nextID | 0x80000000
-	}
-	m.Header = wire.AppendUint32(m.Header[:0], id)
-	c.id, c.msg, c.sending = id, m, true
-	r.byID[id] = c
+	id := c.begin(m)
+	c.sending = true
 	r.mu.Unlock()
 
 	// Wait for a peer with room: the request is sent once before Send
