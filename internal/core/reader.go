@@ -61,13 +61,20 @@ func (p *Pipe) reader() {
 	p.sock.removePipe(p)
 }
 
-// discard frees m, read from a closed pipe, and what the connection still
-// holds: an inproc connection holds messages, which nobody else reads once
-// the pipe is closed.
+// discard frees m, read from a closed pipe. An eager connection (inproc)
+// holds whole messages, which nobody reads once the pipe is closed: discard
+// reads it on to its end, freeing them. Other connections hold bytes, which
+// their Close drops; reading them on would take in, and throw away, what
+// the peer sends until the pipe's Close reaches the connection (the pipe
+// is closed before its connection is), letting the peer believe it was
+// delivered.
 func (p *Pipe) discard(m *sp.Message) {
-	for m != nil {
+	m.Free()
+	for p.eager {
+		if m, _ = p.conn.Recv(p.maxSize); m == nil {
+			return
+		}
 		m.Free()
-		m, _ = p.conn.Recv(p.maxSize)
 	}
 }
 
