@@ -51,6 +51,15 @@ func TestOptionPlacementErrors(t *testing.T) {
 			_, err := mustSocket(t, req.NewSocket).Listen(url, sp.WithDialSync())
 			return err
 		}, "sp: listen " + url + ": invalid option: dial-sync is a dialer option: pass it to Dial or NewDialer (sp.With), not to a listener"},
+		{"reconnect option on Listen", func(t *testing.T) error {
+			_, err := mustSocket(t, req.NewSocket).Listen(url, sp.With(sp.ReconnectMin, time.Second))
+			return err
+		}, "sp: listen " + url + ": invalid option: reconnect-min is a dialer option (a listener does not reconnect): pass it to Dial or NewDialer, or set it on the socket"},
+		{"reconnect option on a Listener", func(t *testing.T) error {
+			l, err := mustSocket(t, req.NewSocket).NewListener(url)
+			require.NoError(t, err)
+			return sp.SetOption(l, sp.ReconnectMax, time.Second)
+		}, "sp: invalid option: reconnect-max is a dialer option (a listener does not reconnect): pass it to Dial or NewDialer, or set it on the socket"},
 		{"unknown option on the socket", func(t *testing.T) error {
 			return sp.SetOption(mustSocket(t, req.NewSocket), sp.NewOption[int]("no-such"), 1)
 		}, `sp: invalid option: unknown option "no-such" for a req socket`},
@@ -69,7 +78,8 @@ func TestOptionPlacementErrors(t *testing.T) {
 
 // TestOptionPlacementAccepted checks that options are accepted where they
 // belong: endpoint options on the socket (as the default) and on dialers
-// and listeners, socket options on the socket, dial-sync on a dialer.
+// and listeners, socket options on the socket, dial-sync on a dialer, the
+// reconnect options on the socket and on a dialer.
 func TestOptionPlacementAccepted(t *testing.T) {
 	tests := []struct {
 		name string
@@ -96,6 +106,11 @@ func TestOptionPlacementAccepted(t *testing.T) {
 			return err
 		}},
 		{"protocol option on the socket", func(s sp.Socket) error { return sp.SetOption(s, req.ResendTime, time.Second) }},
+		{"reconnect option on the socket", func(s sp.Socket) error { return sp.SetOption(s, sp.ReconnectMin, time.Second) }},
+		{"reconnect option on a dialer", func(s sp.Socket) error {
+			_, err := s.NewDialer("tcp://127.0.0.1:5555", sp.With(sp.ReconnectMin, time.Second), sp.With(sp.ReconnectMax, time.Minute))
+			return err
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

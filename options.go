@@ -62,7 +62,8 @@ func (e EndpointOption) Apply(s OptionSetter) error { return s.SetOptionValue(e.
 // listener without its own value uses the socket's current one. The others
 // (and a protocol's options, such as req.ResendTime) belong to the socket:
 // setting one on a dialer or listener fails with an error wrapping
-// ErrBadOption that says so, as does DialSync anywhere but on a dialer.
+// ErrBadOption that says so, as does DialSync anywhere but on a dialer, and
+// ReconnectMin or ReconnectMax on a listener.
 var (
 	// SendTimeout bounds how long Send blocks; 0 (the default) means no
 	// bound beyond the caller's context.
@@ -86,11 +87,11 @@ var (
 	// pipe lost less than a second after it connected counts as a failure
 	// too (a peer that closes at once, say because our messages exceed its
 	// RecvMaxSize, is not redialed every ReconnectMin); the loss of a pipe
-	// that lived longer starts the waits again from ReconnectMin.
-	// Endpoint.
+	// that lived longer starts the waits again from ReconnectMin. Dialer
+	// or socket (a listener does not reconnect: setting it there fails).
 	ReconnectMin = NewOption[time.Duration]("reconnect-min")
 	// ReconnectMax caps the wait between a dialer's attempts (default
-	// 10 s). Endpoint.
+	// 10 s). Dialer or socket, as ReconnectMin.
 	ReconnectMax = NewOption[time.Duration]("reconnect-max")
 	// HandshakeTimeout bounds the SP handshake of a new connection
 	// (default 10 s). A dialer's attempt to connect is bounded by it too,

@@ -22,6 +22,9 @@ const (
 	scopeEndpoint
 	// scopeDialer: on dialers only (sp.DialSync).
 	scopeDialer
+	// scopeDialers: on dialers, and on the socket as their default; not
+	// on listeners, which do not dial (sp.ReconnectMin, ReconnectMax).
+	scopeDialers
 )
 
 type optSpec struct {
@@ -111,6 +114,9 @@ func (o *Options) lookup(name string) (*optSpec, error) {
 	case s.scope == scopeDialer && o.kind != "dialer":
 		return nil, fmt.Errorf("%w: %s is a dialer option: pass it to Dial or NewDialer (sp.With), not to a %s",
 			sp.ErrBadOption, name, o.kind)
+	case s.scope == scopeDialers && o.kind == "listener":
+		return nil, fmt.Errorf("%w: %s is a dialer option (a listener does not reconnect): pass it to Dial or NewDialer, or set it on the socket",
+			sp.ErrBadOption, name)
 	}
 	return s, nil
 }
@@ -215,6 +221,8 @@ func (s *Socket) defineCommon() {
 	Define(o, sp.TCPKeepAlive, 15*time.Second, atLeast(time.Duration(0)), true, nil)
 	Define(o, sp.DialSync, false, nil, true, nil)
 	o.specs[sp.DialSync.Name()].scope = scopeDialer
+	o.specs[sp.ReconnectMin.Name()].scope = scopeDialers
+	o.specs[sp.ReconnectMax.Name()].scope = scopeDialers
 	Define(o, sp.TLSConfig, (*tls.Config)(nil), nil, true, nil)
 	Define(o, sp.Logger, (*slog.Logger)(nil), nil, false, func(l *slog.Logger) { s.log.Store(l) })
 	Define(o, sp.SocketName, "", nil, false, nil)

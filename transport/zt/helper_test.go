@@ -71,7 +71,7 @@ func (h *hp) closeAll() {
 func (h *hp) opts() []sp.EndpointOption {
 	return []sp.EndpointOption{sp.With(zt.Interface, h.iface), sp.With(sp.RecvMaxSize, 4<<20),
 		sp.With(zt.ConnectTime, 200*time.Millisecond), sp.With(zt.ConnectTries, 50),
-		sp.With(sp.HandshakeTimeout, 20*time.Second), sp.With(sp.ReconnectMin, 50*time.Millisecond)}
+		sp.With(sp.HandshakeTimeout, 20*time.Second)}
 }
 
 func (h *hp) socket(f func() (sp.Socket, error)) sp.Socket {
@@ -91,7 +91,7 @@ func (h *hp) listen(f func() (sp.Socket, error), port int) (sp.Socket, error) {
 
 func (h *hp) dial(f func() (sp.Socket, error), port int) (sp.Socket, error) {
 	s := h.socket(f)
-	return s, s.Dial(fmt.Sprintf("zt://%010x.%016x:%d", h.peer, h.nwid, port), append(h.opts(), sp.WithDialSync())...)
+	return s, s.Dial(fmt.Sprintf("zt://%010x.%016x:%d", h.peer, h.nwid, port), append(h.opts(), sp.WithDialSync(), sp.With(sp.ReconnectMin, 50*time.Millisecond))...)
 }
 
 // untilStdinCloses returns a context canceled when the parent closes our
