@@ -16,13 +16,20 @@ import (
 // Read buffer sizes. A connection reads into a small buffer of its own while
 // messages are small and sparse, and into a large pooled one while the peer
 // keeps it busy: a read that fills the small buffer asks for the large one,
-// and a read of the large one that brings back less than the small one holds
-// gives it up. Over tcp and ipc the buffer is chosen only once bytes are
-// ready to be read (see fillRaw), so an idle connection holds no large
-// buffer, whatever its last burst was.
+// and shrinkAfter reads of the large one in a row that each bring back less
+// than the small one holds give it up. Over tcp and ipc the buffer is
+// chosen only once bytes are ready to be read (see fillRaw), so an idle
+// connection holds no large buffer, whatever its last burst was.
+//
+// Giving it up at the first short read made a peer whose writes hover
+// around smallReadSize (a client with 5 to 8 small requests in flight a
+// connection) flip between the two, and every write of it that found the
+// small buffer was read in two, halving the batches a server could answer
+// in one write.
 const (
 	smallReadSize = 512
 	largeReadSize = 64 << 10
+	shrinkAfter   = 8
 
 	// directRead is the payload still missing above which the reader reads
 	// straight into the message instead of through its buffer.
@@ -49,6 +56,7 @@ type reader struct {
 	large     *[]byte // held from largeBufs, or nil
 	r, w      int     // buf[r:w] is read and not yet consumed
 	wantLarge bool
+	short     int // reads in a row into the large buffer that the small one would have held
 
 	// The result of a raw read, and where direct reads go: the raw
 	// callbacks are method values made once, so reading allocates nothing.
@@ -103,12 +111,17 @@ func (b *reader) choose() {
 // adapt updates the buffer choice after a read of n bytes into a space of
 // room bytes.
 func (b *reader) adapt(n, room int) {
-	if b.large == nil {
+	switch {
+	case b.large == nil:
 		if n == room {
-			b.wantLarge = true
+			b.wantLarge, b.short = true, 0
 		}
-	} else if n < smallReadSize {
-		b.wantLarge = false
+	case n >= smallReadSize:
+		b.short = 0
+	default:
+		if b.short++; b.short >= shrinkAfter {
+			b.wantLarge = false
+		}
 	}
 }
 
