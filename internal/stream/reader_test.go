@@ -174,6 +174,55 @@ func TestReaderBuffersFollowTraffic(t *testing.T) {
 	}
 }
 
+// TestReaderKeepsLargeAcrossShortReads checks that a reader gives its large
+// buffer up only after shrinkAfter short reads in a row: a peer whose writes
+// hover around smallReadSize would otherwise have every write that met the
+// small buffer read in two.
+func TestReaderKeepsLargeAcrossShortReads(t *testing.T) {
+	for _, network := range []string{"tcp", "unix"} {
+		t.Run(network, func(t *testing.T) {
+			w, r := socketPair(t, network)
+			rd := frameReader(r)
+			big := frame(false, pattern(smallReadSize-8)) // fills the small buffer, exactly
+			small := frame(false, pattern(smallReadSize/2))
+			read := func(what string, k int) {
+				t.Helper()
+				m, err := rd.readFrame(false, 0)
+				require.NoError(t, err, "%s %d", what, k)
+				m.Free()
+			}
+			_, err := w.Write(big)
+			require.NoError(t, err)
+			read("big", 0)
+			require.True(t, rd.wantLarge, "after a read that filled the small buffer: wantLarge false, want true")
+			for k := 1; k <= shrinkAfter; k++ {
+				_, err := w.Write(small)
+				require.NoError(t, err)
+				read("small", k)
+				want := k < shrinkAfter
+				require.Equal(t, want, rd.wantLarge, "after %d short reads: wantLarge %v, want %v", k, rd.wantLarge, want)
+			}
+			// A read that the small buffer would not hold starts the count
+			// again.
+			_, err = w.Write(big)
+			require.NoError(t, err)
+			read("big", 1)
+			_, err = w.Write(big)
+			require.NoError(t, err)
+			read("big", 2)
+			for k := 1; k < shrinkAfter; k++ {
+				_, err := w.Write(small)
+				require.NoError(t, err)
+				read("small", k)
+			}
+			_, err = w.Write(big)
+			require.NoError(t, err)
+			read("big", 3)
+			require.True(t, rd.wantLarge, "a long read between short ones: wantLarge false, want true")
+		})
+	}
+}
+
 // TestReaderDescriptorSteadyStateAllocs reads frames from a real socket and
 // frees them: nothing is allocated per frame.
 func TestReaderDescriptorSteadyStateAllocs(t *testing.T) {
