@@ -414,9 +414,7 @@ func (c *reqCtx) recv(ctx context.Context, timeout time.Duration) (*sp.Message, 
 		err = sp.ContextError(ctx)
 	case <-dl.C():
 		err = sp.ErrTimeout
-	case <-c.done:
-		return nil, sp.ErrClosed
-	case <-r.s.Closing():
+	case <-c.done: // closed by the context's Close, and the socket's (req.Close)
 		return nil, sp.ErrClosed
 	}
 	// The caller gave up: cancel the request, as nng does, so that it is
