@@ -16,7 +16,10 @@ import (
 //
 // Waiters count themselves (under mu) before they wait, so that a put or a
 // get wakes somebody only when somebody waits: a queue that flows without
-// waiting costs one lock per operation and no channel operation.
+// waiting costs one lock per operation and no channel operation. Close
+// wakes them through the same tokens, each woken waiter passing the token
+// on, so that a waiter selects on no channel that every waiter shares but
+// the token's (a shared channel is a lock every select takes).
 type Queue struct {
 	mu       sync.Mutex
 	ring     []*sp.Message // len(ring) is a power of two >= limit
@@ -32,7 +35,6 @@ type Queue struct {
 	kicked   bool          // Kick was called and Wait has not returned for it
 	notEmpty chan struct{} // a token: "maybe not empty"
 	notFull  chan struct{} // a token: "maybe not full"
-	done     chan struct{} // closed by Close
 
 	// stop, when set (before the queue is used), makes Put give up with
 	// ErrStopped once it closes: a pipe's send queue has its socket's
@@ -45,7 +47,6 @@ func NewQueue(limit int) *Queue {
 	q := &Queue{
 		notEmpty: make(chan struct{}, 1),
 		notFull:  make(chan struct{}, 1),
-		done:     make(chan struct{}),
 	}
 	q.SetLimit(limit)
 	return q
@@ -128,6 +129,7 @@ func (q *Queue) Put(ctx context.Context, m *sp.Message, dl *Deadline, cancel <-c
 			return nil
 		}
 		if q.closed {
+			q.passClosed()
 			q.mu.Unlock()
 			return sp.ErrClosed
 		}
@@ -142,8 +144,6 @@ func (q *Queue) Put(ctx context.Context, m *sp.Message, dl *Deadline, cancel <-c
 		case <-q.notFull:
 		case <-q.stop:
 			err = ErrStopped
-		case <-q.done:
-			err = sp.ErrClosed
 		case <-cancel:
 			err = sp.ErrClosed
 		case <-ctx.Done():
@@ -177,6 +177,9 @@ func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, f
 			ms = ms[1:]
 		}
 		if len(ms) == 0 || q.closed {
+			if q.closed {
+				q.passClosed()
+			}
 			q.mu.Unlock()
 			if len(ms) > 0 {
 				freeAll(ms)
@@ -189,8 +192,6 @@ func (q *Queue) PutBatch(ms []*sp.Message, cancel <-chan struct{}) (woke bool, f
 		closed := false
 		select {
 		case <-q.notFull:
-		case <-q.done:
-			closed = true
 		case <-cancel:
 			closed = true
 		}
@@ -284,6 +285,7 @@ func (q *Queue) GetOr(ctx context.Context, dl *Deadline, cancel, alt <-chan stru
 			return m, nil
 		}
 		if q.closed {
+			q.passClosed()
 			q.mu.Unlock()
 			return nil, sp.ErrClosed
 		}
@@ -293,8 +295,6 @@ func (q *Queue) GetOr(ctx context.Context, dl *Deadline, cancel, alt <-chan stru
 		var err error
 		select {
 		case <-q.notEmpty:
-		case <-q.done:
-			err = sp.ErrClosed
 		case <-cancel:
 			err = sp.ErrClosed
 		case <-ctx.Done():
@@ -357,12 +357,15 @@ func (q *Queue) Wait(cancel <-chan struct{}) bool {
 	select {
 	case <-q.notEmpty:
 		ok = true
-	case <-q.done:
 	case <-cancel:
 	}
 	q.mu.Lock()
 	q.getters--
 	q.waiters.Store(int32(q.getters))
+	if q.closed {
+		q.passClosed()
+		ok = false
+	}
 	if ok {
 		q.kicked = false
 	}
@@ -398,9 +401,17 @@ func (q *Queue) Close() {
 	for q.n > 0 {
 		q.pop().Free()
 	}
+	q.passClosed()
 	q.mu.Unlock()
-	close(q.done)
 }
 
-// Done returns a channel closed when the queue is closed.
-func (q *Queue) Done() <-chan struct{} { return q.done }
+// passClosed wakes a waiter, if there is one, to find the queue closed;
+// each passes the wake on. Under mu, with closed set.
+func (q *Queue) passClosed() {
+	if q.getters > 0 {
+		signal(q.notEmpty)
+	}
+	if q.putters > 0 {
+		signal(q.notFull)
+	}
+}
