@@ -59,9 +59,18 @@ func fill(t *testing.T, ctx context.Context, src sp.Socket) int {
 	require.NoError(t, sp.SetOption(src, sp.SendTimeout, 50*time.Millisecond))
 	accepted := 0
 	for blocked := 0; blocked < 3; {
+		// Blocked means the writer wrote nothing while Send waited: on a
+		// loaded machine a Send may time out while the pipeline still
+		// moves, and what fill then left queued could all fit in the
+		// kernel's buffers.
+		sent := src.Stats().MsgsSent
 		err := src.Send(ctx, sptest.Payload(64<<10, byte(accepted)))
 		if errors.Is(err, sp.ErrTimeout) {
-			blocked++
+			if src.Stats().MsgsSent == sent {
+				blocked++
+			} else {
+				blocked = 0
+			}
 			continue
 		}
 		require.NoError(t, err)
