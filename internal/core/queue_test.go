@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -262,6 +263,56 @@ func TestQueueWakesEveryWaiter(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestQueueCloseWakesEveryWaiter checks that one Close wakes every blocked
+// waiter of every kind (each woken waiter passes the wake on, as there is
+// no channel Close closes for them), on fake time: synctest.Wait says when
+// they all block, and when they all have returned.
+func TestQueueCloseWakesEveryWaiter(t *testing.T) {
+	const n = 5
+	tests := []struct {
+		name string
+		full bool // the waiters wait for room
+		wait func(q *Queue) error
+	}{
+		{"getters", false, func(q *Queue) error { return getWait(q, context.Background(), nil) }},
+		{"putters", true, func(q *Queue) error { return putWait(q, context.Background(), nil) }},
+		{"batches", true, func(q *Queue) error { return batchWait(q, context.Background(), nil) }},
+		{"writer", false, func(q *Queue) error {
+			if q.Wait(nil) {
+				return errors.New("Wait returned true")
+			}
+			return sp.ErrClosed
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				q := NewQueue(1)
+				if tt.full {
+					require.True(t, q.TryPut(numbered(0)))
+				}
+				k := n
+				if tt.name == "writer" {
+					k = 1 // Wait is for the queue's one consumer
+				}
+				errc := make(chan error, k)
+				for range k {
+					go func() { errc <- tt.wait(q) }()
+				}
+				synctest.Wait() // all blocked
+				require.Empty(t, errc, "a waiter returned before Close")
+				q.Close()
+				synctest.Wait() // all woken, and returned
+				require.Len(t, errc, k, "waiters returned after Close: got %d, want %d", len(errc), k)
+				for range k {
+					err := <-errc
+					require.ErrorIs(t, err, sp.ErrClosed, "got %v, want ErrClosed", err)
+				}
+			})
+		})
+	}
 }
 
 func putWait2(q *Queue, i int) error {
