@@ -69,13 +69,32 @@ func Serve(ctx context.Context, s sp.Socket, info sp.ProtocolInfo, n int, inline
 			defer is.stop(p)
 		}
 	}
+	// Each worker waits for a request under a context of its own, which
+	// ctx's end cancels: a channel that every waiting worker's select took
+	// (ctx.Done) was a lock they all shared. Handlers and replies get ctx.
+	recvCtxs := make([]context.Context, n)
+	cancels := make([]context.CancelFunc, n)
+	for i := range recvCtxs {
+		recvCtxs[i], cancels[i] = context.WithCancel(context.Background())
+	}
+	stop := context.AfterFunc(ctx, func() {
+		for _, cancel := range cancels {
+			cancel()
+		}
+	})
+	defer func() {
+		stop()
+		for _, cancel := range cancels {
+			cancel()
+		}
+	}()
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i, c := range ctxs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = w.run(ctx, c)
+			errs[i] = w.run(ctx, recvCtxs[i], c)
 		}()
 	}
 	wg.Wait()
@@ -107,9 +126,11 @@ type worker struct {
 	h    Handler
 }
 
-func (w worker) run(ctx context.Context, c sp.Context) error {
+// run answers requests on c until ctx ends (which ends recvCtx too: it is
+// what the wait for a request is bounded by) or c closes.
+func (w worker) run(ctx, recvCtx context.Context, c sp.Context) error {
 	for {
-		m, err := c.RecvMsg(ctx)
+		m, err := c.RecvMsg(recvCtx)
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:

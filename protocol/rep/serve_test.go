@@ -203,3 +203,37 @@ func testServeReplyMayAliasRequest(t *testing.T, inline bool) {
 		require.Equal(t, q[4:], string(b))
 	}
 }
+
+// When Serve's ctx ends, no new request is taken, Serve waits for the
+// handlers running, and the replies they return are still sent.
+func TestServeCancelSendsRepliesInFlight(t *testing.T) { inlineModes(t, testServeCancelSendsRepliesInFlight) }
+
+func testServeCancelSendsRepliesInFlight(t *testing.T, inline bool) {
+	const n = 3 // one per client: inline handlers run one at a time per connection
+	server := sptest.New(t, rep.NewSocket)
+	addr := sptest.Listen(t, server, sptest.TCPAddr(t))
+	clients := dialClients(t, n, addr)
+	started, release := make(chan struct{}, n), make(chan struct{})
+	stop := startServe(t, server, &rep.Server{Concurrency: n, Inline: inline, Handler: func(_ context.Context, q []byte) ([]byte, error) {
+		started <- struct{}{}
+		<-release
+		return append([]byte("re: "), q...), nil
+	}})
+	ctx := sptest.Ctx(t)
+	errs := requestAll(ctx, clients, n)
+	for range n {
+		<-started
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	select {
+	case err := <-stopped:
+		t.Fatalf("Serve returned (%v) with %d handlers running, want it to wait for them", err, n)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	require.ErrorIs(t, <-stopped, context.Canceled)
+	for range n {
+		require.NoError(t, <-errs, "a reply returned after ctx ended was not sent")
+	}
+}
