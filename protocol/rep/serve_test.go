@@ -206,7 +206,9 @@ func testServeReplyMayAliasRequest(t *testing.T, inline bool) {
 
 // When Serve's ctx ends, no new request is taken, Serve waits for the
 // handlers running, and the replies they return are still sent.
-func TestServeCancelSendsRepliesInFlight(t *testing.T) { inlineModes(t, testServeCancelSendsRepliesInFlight) }
+func TestServeCancelSendsRepliesInFlight(t *testing.T) {
+	inlineModes(t, testServeCancelSendsRepliesInFlight)
+}
 
 func testServeCancelSendsRepliesInFlight(t *testing.T, inline bool) {
 	const n = 3 // one per client: inline handlers run one at a time per connection
