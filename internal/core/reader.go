@@ -22,6 +22,7 @@ func (p *Pipe) reader() {
 			p.out.flushBuffered()
 			p.flush() // empty as a rule: nothing was buffered
 			if !p.yield() {
+				p.discard(nil) // what the peer sent while receivers held the role
 				break
 			}
 			// The role is back: first what receivers read ahead.
@@ -61,7 +62,7 @@ func (p *Pipe) reader() {
 	p.sock.removePipe(p)
 }
 
-// discard frees m, read from a closed pipe. An eager connection (inproc)
+// discard frees m (if any), read from a closed pipe. An eager connection (inproc)
 // holds whole messages, which nobody reads once the pipe is closed: discard
 // reads it on to its end, freeing them. Other connections hold bytes, which
 // their Close drops; reading them on would take in, and throw away, what
@@ -69,7 +70,9 @@ func (p *Pipe) reader() {
 // is closed before its connection is), letting the peer believe it was
 // delivered.
 func (p *Pipe) discard(m *sp.Message) {
-	m.Free()
+	if m != nil {
+		m.Free()
+	}
 	for p.eager {
 		if m, _ = p.conn.Recv(p.maxSize); m == nil {
 			return

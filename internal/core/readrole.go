@@ -220,7 +220,8 @@ func (r *readRole) stirred() {
 
 // yield is called by the reader goroutine when its read was interrupted: if
 // a receiver asked for the role, it hands the role over and waits for it to
-// come back. It reports false if the pipe closed meanwhile.
+// come back. It reports false if the pipe closed meanwhile, once the role
+// is back with the reader.
 func (p *Pipe) yield() bool {
 	r := p.rr
 	r.mu.Lock()
@@ -257,6 +258,16 @@ func (p *Pipe) yield() bool {
 	case <-r.returned:
 		return true
 	case <-p.closed:
+		// Take the role back, at once if it idles, else once the
+		// receiver reading is done (the pipe is closed: its read ends
+		// soon), so that the reader may read what the connection
+		// still holds (see discard): nobody else will.
+		r.mu.Lock()
+		reading := r.takeBack()
+		r.mu.Unlock()
+		if reading {
+			<-r.returned
+		}
 		return false
 	}
 }

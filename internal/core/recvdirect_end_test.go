@@ -8,6 +8,7 @@ import (
 
 	"github.com/spgo/sp"
 	"github.com/spgo/sp/internal/core"
+	"github.com/spgo/sp/internal/leaktest"
 	"github.com/spgo/sp/internal/sptest"
 	"github.com/spgo/sp/internal/wire"
 	"github.com/spgo/sp/protocol/pair1"
@@ -256,4 +257,39 @@ func TestRecvDirectMalformedReadAhead(t *testing.T) {
 			})
 		}
 	})
+}
+
+// e. A pipe that closes while its read role lies idle with receivers (no
+// Recv running) frees what its peer sent and nobody read: over inproc,
+// whole messages waiting in the connection, which only this end reads.
+func TestRecvDirectCloseFreesUnread(t *testing.T) {
+	check := leaktest.CheckMessages(t)
+	closeWithUnread(t)
+	check() // the sockets are unreachable now: what they lost is found
+}
+
+// closeWithUnread leaves five messages unread in the connection of a pull
+// socket whose receivers hold its pipe's read role, and closes it. Its
+// sockets are its own (no test cleanup refers to them), so that they are
+// unreachable once it returns.
+func closeWithUnread(t *testing.T) {
+	sink, err := pull.NewSocket()
+	require.NoError(t, err)
+	defer sink.Close()
+	src, err := push.NewSocket()
+	require.NoError(t, err)
+	defer src.Close()
+	pipes := sptest.CountPipes(sink, nil)
+	addr := sptest.InprocAddr()
+	_, err = sink.Listen(addr)
+	require.NoError(t, err)
+	require.NoError(t, src.Dial(addr))
+	pipes.WaitLive(t, 1)
+	ctx := sptest.Ctx(t)
+	takeRole(t, ctx, sink, func(b []byte) error { return src.Send(ctx, b) }, "first")
+	for i := range 5 {
+		require.NoError(t, src.Send(ctx, []byte{byte(i)}))
+	}
+	require.True(t, core.RoleHeld(sink), "read role with the reader; want it idle with the receivers")
+	require.NoError(t, sink.Close())
 }
