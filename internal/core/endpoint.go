@@ -152,7 +152,7 @@ func (b *epBase) handshake(ctx context.Context, conn sp.TransportConn, e endpoin
 	stop()
 	stopCaller()
 	if err != nil {
-		conn.Close()
+		discardConn(conn)
 		if b.isStopped() {
 			return nil, sp.ErrClosed
 		}

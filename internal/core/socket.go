@@ -287,14 +287,14 @@ func (s *Socket) Pipes() []*Pipe {
 func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	if peer := conn.PeerProtocol(); peer != s.info.Peer {
 		ep.base().count(func(c *conns) *atomic.Uint64 { return &c.rejected })
-		conn.Close()
+		discardConn(conn)
 		return nil, fmt.Errorf("%w: peer protocol is 0x%x, a %s socket needs %s (0x%x)",
 			sp.ErrBadProtocol, peer, s.info.SelfName, s.info.PeerName, s.info.Peer)
 	}
 	p := newPipe(s, conn, ep, ep.options())
 	if !s.callHook(sp.PipeAdding, p) {
 		ep.base().count(func(c *conns) *atomic.Uint64 { return &c.rejected })
-		conn.Close()
+		discardConn(conn)
 		return nil, errRejected
 	}
 	s.mu.Lock()
@@ -304,7 +304,7 @@ func (s *Socket) addPipe(conn sp.TransportConn, ep endpoint) (*Pipe, error) {
 	}
 	if err != nil {
 		s.mu.Unlock()
-		conn.Close()
+		discardConn(conn)
 		if err != sp.ErrClosed {
 			ep.base().count(func(c *conns) *atomic.Uint64 { return &c.rejected })
 		}
@@ -344,6 +344,23 @@ func (s *Socket) updateSolo() {
 	}
 	if old := s.solo.Swap(nil); old != nil && old.rr != nil {
 		old.rr.reclaim()
+	}
+}
+
+// discardConn closes conn, which no pipe reads, and frees what it already
+// holds: over inproc the peer may have sent whole messages on it before
+// this end turned it away, and they are this end's to free.
+func discardConn(conn sp.TransportConn) {
+	conn.Close()
+	if e, ok := sp.ConnAs[sp.EagerSender](conn); !ok || !e.SendsEagerly() {
+		return // bytes, which Close drops
+	}
+	for {
+		m, err := conn.Recv(0)
+		if err != nil {
+			return
+		}
+		m.Free()
 	}
 }
 
