@@ -35,6 +35,7 @@ func (p *Pipe) reader() {
 			p.flush()
 			p.sock.droppedFor(err)
 			p.closeWith(err)
+			p.discard(nil) // an inproc message over the limit leaves the rest unread
 			break
 		}
 		msgtrack.ToLibrary(m)

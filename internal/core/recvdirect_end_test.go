@@ -332,3 +332,33 @@ func rejectAfterSend(t *testing.T) {
 	close(sent)
 	sptest.Eventually(t, "the connection turned away", func() bool { return server.Stats().Rejected > 0 })
 }
+
+// g. A pipe closed over an inproc message above its RecvMaxSize frees what
+// its peer sent after that message.
+func TestTooLargeFreesTheRest(t *testing.T) {
+	check := leaktest.CheckMessages(t)
+	tooLargeThenMore(t)
+	check()
+}
+
+func tooLargeThenMore(t *testing.T) {
+	sink, err := pull.NewSocket()
+	require.NoError(t, err)
+	defer sink.Close()
+	require.NoError(t, sp.SetOption(sink, sp.RecvMaxSize, 100))
+	src, err := push.NewSocket()
+	require.NoError(t, err)
+	defer src.Close()
+	pipes := sptest.CountPipes(sink, nil)
+	addr := sptest.InprocAddr()
+	_, err = sink.Listen(addr)
+	require.NoError(t, err)
+	require.NoError(t, src.Dial(addr, sp.WithDialSync(), sp.With(sp.ReconnectMin, time.Hour)))
+	pipes.WaitLive(t, 1)
+	ctx := sptest.Ctx(t)
+	require.NoError(t, src.Send(ctx, make([]byte, 200))) // over the limit
+	for i := range 5 {
+		require.NoError(t, src.Send(ctx, []byte{byte(i)}))
+	}
+	pipes.Wait(t, "the pipe closed over the large message", func(live, added int) bool { return live == 0 && added == 1 })
+}
