@@ -14,8 +14,6 @@ import (
 	"github.com/spgo/sp/protocol/pair1"
 	"github.com/spgo/sp/protocol/pull"
 	"github.com/spgo/sp/protocol/push"
-	"github.com/spgo/sp/protocol/rep"
-	"github.com/spgo/sp/protocol/req"
 	"github.com/stretchr/testify/require"
 )
 
@@ -294,71 +292,4 @@ func closeWithUnread(t *testing.T) {
 	}
 	require.True(t, core.RoleHeld(sink), "read role with the reader; want it idle with the receivers")
 	require.NoError(t, sink.Close())
-}
-
-// f. An inproc connection turned away once its handshake is done (here the
-// pipe hook rejects it) frees what the peer had already sent on it: nobody
-// else would read it.
-func TestRejectedConnFreesWhatCame(t *testing.T) {
-	check := leaktest.CheckMessages(t)
-	rejectAfterSend(t)
-	check()
-}
-
-// rejectAfterSend has a req socket send a request on its new pipe before
-// the rep socket's hook turns that connection away. Its sockets are its own,
-// as closeWithUnread's.
-func rejectAfterSend(t *testing.T) {
-	server, err := rep.NewSocket()
-	require.NoError(t, err)
-	defer server.Close()
-	client, err := req.NewSocket()
-	require.NoError(t, err)
-	defer client.Close()
-	sent := make(chan struct{})
-	server.SetPipeHook(func(ev sp.PipeEvent, _ sp.Pipe) bool {
-		if ev != sp.PipeAdding {
-			return true
-		}
-		<-sent
-		return false
-	})
-	addr := sptest.InprocAddr()
-	_, err = server.Listen(addr)
-	require.NoError(t, err)
-	require.NoError(t, client.Dial(addr, sp.WithDialSync()))
-	ctx := sptest.Ctx(t)
-	require.NoError(t, client.Send(ctx, []byte("turned away")))
-	close(sent)
-	sptest.Eventually(t, "the connection turned away", func() bool { return server.Stats().Rejected > 0 })
-}
-
-// g. A pipe closed over an inproc message above its RecvMaxSize frees what
-// its peer sent after that message.
-func TestTooLargeFreesTheRest(t *testing.T) {
-	check := leaktest.CheckMessages(t)
-	tooLargeThenMore(t)
-	check()
-}
-
-func tooLargeThenMore(t *testing.T) {
-	sink, err := pull.NewSocket()
-	require.NoError(t, err)
-	defer sink.Close()
-	require.NoError(t, sp.SetOption(sink, sp.RecvMaxSize, 100))
-	src, err := push.NewSocket()
-	require.NoError(t, err)
-	defer src.Close()
-	pipes := sptest.CountPipes(sink, nil)
-	addr := sptest.InprocAddr()
-	_, err = sink.Listen(addr)
-	require.NoError(t, err)
-	require.NoError(t, src.Dial(addr, sp.WithDialSync(), sp.With(sp.ReconnectMin, time.Hour)))
-	pipes.WaitLive(t, 1)
-	ctx := sptest.Ctx(t)
-	require.NoError(t, src.Send(ctx, make([]byte, 200))) // over the limit
-	for i := range 5 {
-		require.NoError(t, src.Send(ctx, []byte{byte(i)}))
-	}
-	pipes.Wait(t, "the pipe closed over the large message", func(live, added int) bool { return live == 0 && added == 1 })
 }
