@@ -132,9 +132,13 @@
 // stops the endpoints, closes every pipe (which ends its reader's Recv and
 // its writer's wait), calls Protocol.Close, closes RecvQ, waits for wg,
 // lets the hook goroutine finish, and closes done. A reader exits last for
-// its pipe: it waits for the writer, then removePipe calls RemovePipe,
-// queues PipeRemoved for the hook and closes the pipe's removed channel. A dialer's or listener's Close waits for its
-// pipes to be removed and for its goroutine. Shutdown closes the gate,
+// its pipe: it takes the read role back if receivers hold it, reads an
+// inproc connection to its end freeing what it holds (Pipe.discard; a
+// connection turned away before it became a pipe, discardConn), waits for
+// the writer, then removePipe calls RemovePipe, queues PipeRemoved for the
+// hook and closes the pipe's removed channel. A dialer's or listener's
+// Close waits for its pipes to be removed and for its goroutine. Shutdown
+// closes the gate,
 // stops the endpoints, seals every pipe, waits until each has written out
 // what it holds (Pipe.settled), half-closes what can be and waits for the
 // peer to close (linger), then calls Close and waits for done.
