@@ -82,6 +82,23 @@ func (p *Pipe) discard(m *sp.Message) {
 	}
 }
 
+// discardConn closes conn, which no pipe reads, and frees what it already
+// holds: over inproc the peer may have sent whole messages on it before
+// this end turned it away, and they are this end's to free.
+func discardConn(conn sp.TransportConn) {
+	conn.Close()
+	if e, ok := sp.ConnAs[sp.EagerSender](conn); !ok || !e.SendsEagerly() {
+		return // bytes, which Close drops
+	}
+	for {
+		m, err := conn.Recv(0)
+		if err != nil {
+			return
+		}
+		m.Free()
+	}
+}
+
 // flush queues what Received delivered, waiting for room unless the
 // protocol drops what finds none (DropWhenFull); once the pipe closes, or
 // Shutdown lingers on it (see stopWaiting), what finds no room is dropped.

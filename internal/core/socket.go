@@ -347,23 +347,6 @@ func (s *Socket) updateSolo() {
 	}
 }
 
-// discardConn closes conn, which no pipe reads, and frees what it already
-// holds: over inproc the peer may have sent whole messages on it before
-// this end turned it away, and they are this end's to free.
-func discardConn(conn sp.TransportConn) {
-	conn.Close()
-	if e, ok := sp.ConnAs[sp.EagerSender](conn); !ok || !e.SendsEagerly() {
-		return // bytes, which Close drops
-	}
-	for {
-		m, err := conn.Recv(0)
-		if err != nil {
-			return
-		}
-		m.Free()
-	}
-}
-
 var errRejected = fmt.Errorf("%w: rejected by the pipe hook", sp.ErrClosed)
 
 func (s *Socket) removePipe(p *Pipe) {
