@@ -66,23 +66,37 @@ func TestTooLargeFreesTheRest(t *testing.T) {
 }
 
 func tooLargeThenMore(t *testing.T) {
-	sink, err := pull.NewSocket()
-	require.NoError(t, err)
+	sink, src, pipes := ownPushPull(t, func(sink sp.Socket) {
+		require.NoError(t, sp.SetOption(sink, sp.RecvMaxSize, 100))
+	})
 	defer sink.Close()
-	require.NoError(t, sp.SetOption(sink, sp.RecvMaxSize, 100))
-	src, err := push.NewSocket()
-	require.NoError(t, err)
 	defer src.Close()
-	pipes := sptest.CountPipes(sink, nil)
-	addr := sptest.InprocAddr()
-	_, err = sink.Listen(addr)
-	require.NoError(t, err)
-	require.NoError(t, src.Dial(addr, sp.WithDialSync(), sp.With(sp.ReconnectMin, time.Hour)))
-	pipes.WaitLive(t, 1)
 	ctx := sptest.Ctx(t)
 	require.NoError(t, src.Send(ctx, make([]byte, 200))) // over the limit
 	for i := range 5 {
 		require.NoError(t, src.Send(ctx, []byte{byte(i)}))
 	}
 	pipes.Wait(t, "the pipe closed over the large message", func(live, added int) bool { return live == 0 && added == 1 })
+}
+
+// ownPushPull returns a pull socket (set up by setup, if not nil, first)
+// listening on a fresh inproc address and a push socket dialed to it, once
+// their pipe has joined. No test cleanup refers to them: the caller closes
+// them, and once it returns they are unreachable, for the message check.
+func ownPushPull(t *testing.T, setup func(sink sp.Socket)) (sink, src sp.Socket, pipes *sptest.Pipes) {
+	t.Helper()
+	sink, err := pull.NewSocket()
+	require.NoError(t, err)
+	if setup != nil {
+		setup(sink)
+	}
+	src, err = push.NewSocket()
+	require.NoError(t, err)
+	pipes = sptest.CountPipes(sink, nil)
+	addr := sptest.InprocAddr()
+	_, err = sink.Listen(addr)
+	require.NoError(t, err)
+	require.NoError(t, src.Dial(addr, sp.WithDialSync(), sp.With(sp.ReconnectMin, time.Hour)))
+	pipes.WaitLive(t, 1)
+	return sink, src, pipes
 }

@@ -273,18 +273,9 @@ func TestRecvDirectCloseFreesUnread(t *testing.T) {
 // sockets are its own (no test cleanup refers to them), so that they are
 // unreachable once it returns.
 func closeWithUnread(t *testing.T) {
-	sink, err := pull.NewSocket()
-	require.NoError(t, err)
+	sink, src, _ := ownPushPull(t, nil) // see freed_test.go
 	defer sink.Close()
-	src, err := push.NewSocket()
-	require.NoError(t, err)
 	defer src.Close()
-	pipes := sptest.CountPipes(sink, nil)
-	addr := sptest.InprocAddr()
-	_, err = sink.Listen(addr)
-	require.NoError(t, err)
-	require.NoError(t, src.Dial(addr))
-	pipes.WaitLive(t, 1)
 	ctx := sptest.Ctx(t)
 	takeRole(t, ctx, sink, func(b []byte) error { return src.Send(ctx, b) }, "first")
 	for i := range 5 {
