@@ -263,7 +263,8 @@ func (p *Pipe) yield() bool {
 		// soon), so that the reader may read what the connection
 		// still holds (see discard): nobody else will.
 		r.mu.Lock()
-		reading := r.takeBack()
+		r.takeBack()
+		reading := r.st.Load() == roleBack // also if asked back before
 		r.mu.Unlock()
 		if reading {
 			<-r.returned
