@@ -63,22 +63,19 @@ func (p *Pipe) reader() {
 	p.sock.removePipe(p)
 }
 
-// discard frees m (if any), read from a closed pipe. An eager connection (inproc)
-// holds whole messages, which nobody reads once the pipe is closed: discard
-// reads it on to its end, freeing them. Other connections hold bytes, which
-// their Close drops; reading them on would take in, and throw away, what
-// the peer sends until the pipe's Close reaches the connection (the pipe
-// is closed before its connection is), letting the peer believe it was
-// delivered.
+// discard frees m (if any), read from a closed pipe. An eager connection
+// (inproc) holds whole messages, which nobody reads once the pipe is
+// closed: discard reads it on to its end, freeing them. Other connections
+// hold bytes, which their Close drops; reading them on would take in, and
+// throw away, what the peer sends until the pipe's Close reaches the
+// connection (the pipe is closed before its connection is), letting the
+// peer believe it was delivered.
 func (p *Pipe) discard(m *sp.Message) {
 	if m != nil {
 		m.Free()
 	}
-	for p.eager {
-		if m, _ = p.conn.Recv(p.maxSize); m == nil {
-			return
-		}
-		m.Free()
+	if p.eager {
+		freeRest(p.conn)
 	}
 }
 
@@ -87,9 +84,15 @@ func (p *Pipe) discard(m *sp.Message) {
 // this end turned it away, and they are this end's to free.
 func discardConn(conn sp.TransportConn) {
 	conn.Close()
-	if e, ok := sp.ConnAs[sp.EagerSender](conn); !ok || !e.SendsEagerly() {
-		return // bytes, which Close drops
+	if e, ok := sp.ConnAs[sp.EagerSender](conn); ok && e.SendsEagerly() {
+		freeRest(conn)
 	}
+}
+
+// freeRest reads conn, an eager connection that is closed or closing, to
+// its end and frees what it returns (with no size limit: a message over
+// RecvMaxSize would stop it short).
+func freeRest(conn sp.TransportConn) {
 	for {
 		m, err := conn.Recv(0)
 		if err != nil {
