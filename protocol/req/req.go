@@ -30,6 +30,10 @@ var ResendTime = sp.NewOption[time.Duration]("req:resend-time")
 // request to p and before it records that: tests use it to close p there.
 var testHookSent func(p *core.Pipe)
 
+// testHookFire, if set, is called by a resend timer's run before it takes
+// the lock (TestResendTimerStaleRun).
+var testHookFire func()
+
 type req struct {
 	s       *core.Socket
 	rr      core.RoundRobin
@@ -273,6 +277,9 @@ func (c *reqCtx) stopTimer() {
 // fire is the resend timer's function: it sends the request again, unless
 // it is a stale run (see stopTimer).
 func (c *reqCtx) fire() {
+	if testHookFire != nil {
+		testHookFire()
+	}
 	c.r.mu.Lock()
 	defer c.r.mu.Unlock()
 	if c.stale > 0 {

@@ -1,6 +1,7 @@
 package req
 
 import (
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -15,12 +16,25 @@ import (
 // A resend timer's run that has begun, but waits for the lock while its
 // request is answered and the next one sent, is stale: it must neither send
 // the new request again (that request's own timer does, ResendTime after it
-// was sent) nor swallow that timer's run. On fake time, the test holds the
-// lock across the instant the timer fires, then does what a reply and the
-// next Send do under it.
+// was sent) nor swallow that timer's run. On fake time, the timer's run is
+// held (testHookFire) once it has begun, while the test does what a reply
+// and the next Send do under the lock.
 func TestResendTimerStaleRun(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const resend = 100 * time.Millisecond
+		// The first timer run begins at resend and waits (here, in the
+		// hook) while the test does under the lock what a reply and the
+		// next Send do; then it takes the lock. The hook is set before any
+		// timer exists, and unset after the sockets' cleanups.
+		fired, proceed := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		testHookFire = func() {
+			once.Do(func() {
+				close(fired)
+				<-proceed
+			})
+		}
+		t.Cleanup(func() { testHookFire = nil })
 		q, a := sptest.New(t, NewSocket), sptest.New(t, rep.NewSocket)
 		require.NoError(t, sp.SetOption(q, ResendTime, resend))
 		sptest.Connect(t, q, a, sptest.InprocAddr())
@@ -43,15 +57,17 @@ func TestResendTimerStaleRun(t *testing.T) {
 		require.NoError(t, q.Send(ctx, []byte("first")))
 		recvAt("first", 0, start)
 
+		time.Sleep(resend)
+		<-fired
 		r.mu.Lock()
-		time.Sleep(resend) // the timer fires now: its run waits for r.mu
-		c.finish()         // what the reply to "first" does
+		c.finish() // what the reply to "first" does
 		stale := c.stale
 		m := sp.NewMessage(0)
 		m.Body = append(m.Body, "second"...)
 		c.begin(m) // what Send("second") does
 		c.dispatch()
 		r.mu.Unlock() // (before any assertion: a test that stops holding it would hang)
+		close(proceed)
 		require.Equal(t, 1, stale, "stale runs: got %d, want 1 (the run had begun)", stale)
 		synctest.Wait() // the stale run has taken the lock and returned
 
