@@ -3,7 +3,11 @@
 // body starts with one of its topics (Subscribe, with a string or a
 // []byte; an empty topic matches all). It has no topic at first, and receives nothing until it subscribes.
 // When its receive queue (sp.RecvQueueLen) is full, new messages are
-// dropped. A sub socket cannot send.
+// dropped (counted in Stats().Drops.QueueFull). Size the queue for the
+// bursts expected, not for the average rate: a link that stalls (TCP
+// backing off its retransmits under loss, say) delivers what it held all at
+// once, and the socket queues a burst faster than even a consumer looping
+// on Recv takes it. A sub socket cannot send.
 //
 // Contexts: OpenContext returns a context with its own topics (Subscribe
 // and Unsubscribe on the context) and its own receive queue, so

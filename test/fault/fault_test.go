@@ -174,7 +174,8 @@ func TestFaults(t *testing.T) {
 			restored := sc.inject(t, f)
 			r := fields(c.wait(t, "result", 60*time.Second))
 			held := during(c.lines(), sc.applied, restored)
-			t.Logf("pub/sub under %s: %v, %d received while it held", f.name, r, held)
+			_, pubDropped := progressAfter(sc.servers[0].lines(), time.Now())
+			t.Logf("pub/sub under %s: %v, %d received while it held, publisher dropped %d", f.name, r, held, pubDropped)
 			if f.impair != nil && held == 0 {
 				t.Errorf("the subscriber got nothing while %s held", f.name)
 			}
@@ -183,6 +184,9 @@ func TestFaults(t *testing.T) {
 			}
 			switch f.name {
 			case "loss-5%", "delay-100ms": // tcp hides both: nothing may be lost
+				if r["dropped"] != 0 || pubDropped != 0 {
+					t.Errorf("a queue of burstQueue overflowed: the publisher dropped %d, the subscriber %d: %v", pubDropped, r["dropped"], r)
+				}
 				if r["gaps"] != 0 || r["restarts"] != 0 {
 					t.Errorf("messages were lost: %v", r)
 				}

@@ -136,23 +136,41 @@ func reqClient(args []string) {
 	say("result sent=%d replied=%d failed=%d resends=%d", sent, replied.Load(), failed, s.Stats().Counters["resends"])
 }
 
-// pubServer publishes numbered messages every 5 ms: pub URL.
+// burstQueue is the pub/sub queues' length in the fault tests: pub and sub
+// drop what their queues have no room for, by design, and a link that stalls
+// for seconds (TCP backing off its retransmits under loss) delivers what it
+// held in one burst, which the sub's reader queues faster than a consumer
+// takes it. Queues that hold the whole run leave nothing to drop by design,
+// so that what the test finds missing was lost.
+const burstQueue = 4096
+
+// pubServer publishes numbered messages every 5 ms: pub URL. Whenever its
+// count of messages dropped for a full queue grows, it prints "dropped N
+// at UNIXMS".
 func pubServer(args []string) {
 	s, _ := pub.NewSocket()
+	check(sp.SetOption(s, sp.SendQueueLen, burstQueue))
 	listen(s, args[0])
+	var dropped uint64
 	for n := 1; ; n++ {
 		check(s.Send(context.Background(), []byte(strconv.Itoa(n))))
+		if d := s.Stats().Drops.QueueFull; d != dropped {
+			dropped = d
+			say("dropped %d at %d", d, time.Now().UnixMilli())
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
 
 // subClient receives for a while: sub URL SECONDS. It prints "recv N at
-// UNIXMS" every 250 ms, then "result recv=N gaps=G restarts=R", where a gap
-// is a missing run of numbers and a restart a number lower than the last
-// (a new publisher).
+// UNIXMS" every 250 ms, then "result recv=N gaps=G missing=M restarts=R
+// dropped=D", where a gap is a missing run of numbers (M numbers in all), a
+// restart a number lower than the last (a new publisher), and D the
+// messages its receive queue had no room for.
 func subClient(args []string) {
 	s, _ := sub.NewSocket()
 	check(sp.SetOption(s, sub.SubscribeOption, []byte{}))
+	check(sp.SetOption(s, sp.RecvQueueLen, burstQueue))
 	dial(s, args[0])
 	say("ready")
 	secs, _ := strconv.Atoi(args[1])
@@ -165,7 +183,7 @@ func subClient(args []string) {
 			say("recv %d at %d", recv.Load(), time.Now().UnixMilli())
 		}
 	}()
-	last, gaps, restarts := 0, 0, 0
+	last, gaps, missing, restarts := 0, 0, 0, 0
 	for {
 		b, err := s.Recv(ctx)
 		if err != nil {
@@ -180,11 +198,13 @@ func subClient(args []string) {
 			restarts++
 		case n > last+1 && last > 0:
 			gaps++
+			missing += n - last - 1
 		}
 		last = n
 		recv.Add(1)
 	}
-	say("result recv=%d gaps=%d restarts=%d", recv.Load(), gaps, restarts)
+	say("result recv=%d gaps=%d missing=%d restarts=%d dropped=%d",
+		recv.Load(), gaps, missing, restarts, s.Stats().Drops.QueueFull)
 }
 
 // pullServer prints "got N" for every message: pull URL.
