@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -27,6 +28,21 @@ const helperEnv = "SP_FAULT_HELPER"
 // reported everything it printed.
 func say(format string, args ...any) {
 	fmt.Fprintf(os.Stdout, format+"\n", args...)
+}
+
+// running returns a context that ends when the test stops the client
+// (closes its stdin: see proc.stop) or after SECONDS, whichever is first:
+// the test lets a client run until it has seen it recover from the fault,
+// however long the fault took to apply and undo on a loaded machine.
+func running(secs string) (context.Context, context.CancelFunc) {
+	n, err := strconv.Atoi(secs)
+	check(err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(n)*time.Second)
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	return ctx, cancel
 }
 
 func check(err error) {
@@ -83,16 +99,17 @@ func repServer(args []string) {
 	}
 }
 
-// reqClient sends requests one after the other for a while, each waiting
-// up to 25 s for its reply: req URL SECONDS. It prints "ok N at UNIXMS"
-// every 250 ms, then "result sent=N replied=M failed=F resends=R".
+// reqClient sends requests one after the other until stopped (see
+// running), each waiting up to 25 s for its reply: req URL SECONDS. It
+// prints "ok N at UNIXMS" every 250 ms, then "result sent=N replied=M
+// failed=F resends=R".
 func reqClient(args []string) {
 	s, _ := req.NewSocket()
 	check(sp.SetOption(s, req.ResendTime, 500*time.Millisecond))
 	dial(s, args[0])
 	say("ready")
-	secs, _ := strconv.Atoi(args[1])
-	end := time.Now().Add(time.Duration(secs) * time.Second)
+	run, stopRun := running(args[1])
+	defer stopRun()
 	var replied atomic.Int64
 	stop := make(chan struct{})
 	ticked := make(chan struct{})
@@ -109,7 +126,7 @@ func reqClient(args []string) {
 		}
 	}()
 	sent, failed := 0, 0
-	for time.Now().Before(end) {
+	for run.Err() == nil {
 		sent++
 		q := fmt.Sprintf("request %d", sent)
 		ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
@@ -162,7 +179,7 @@ func pubServer(args []string) {
 	}
 }
 
-// subClient receives for a while: sub URL SECONDS. It prints "recv N at
+// subClient receives until stopped (see running): sub URL SECONDS. It prints "recv N at
 // UNIXMS" every 250 ms, then "result recv=N gaps=G missing=M restarts=R
 // dropped=D", where a gap is a missing run of numbers (M numbers in all), a
 // restart a number lower than the last (a new publisher), and D the
@@ -173,8 +190,7 @@ func subClient(args []string) {
 	check(sp.SetOption(s, sp.RecvQueueLen, burstQueue))
 	dial(s, args[0])
 	say("ready")
-	secs, _ := strconv.Atoi(args[1])
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs)*time.Second)
+	ctx, cancel := running(args[1])
 	defer cancel()
 	var recv atomic.Int64
 	go func() {
@@ -218,7 +234,7 @@ func pullServer(args []string) {
 	}
 }
 
-// pushClient sends numbered messages, one every 2 ms, for a while, to the
+// pushClient sends numbered messages, one every 2 ms, until stopped (see running), to the
 // pullers at the URLs: push SECONDS URL... When a pipe leaves, it prints
 // "removed after=N", N being the last message whose Send had returned. At
 // the end, once its queues are empty, it prints "result sent=N".
@@ -235,9 +251,9 @@ func pushClient(args []string) {
 		dial(s, u)
 	}
 	say("ready")
-	secs, _ := strconv.Atoi(args[0])
-	end := time.Now().Add(time.Duration(secs) * time.Second)
-	for n := int64(1); time.Now().Before(end); n++ {
+	run, stopRun := running(args[0])
+	defer stopRun()
+	for n := int64(1); run.Err() == nil; n++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		err := s.Send(ctx, []byte(strconv.FormatInt(n, 10)))
 		cancel()

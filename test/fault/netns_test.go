@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -279,6 +280,7 @@ func (l *link) cut(t *testing.T) func() {
 type proc struct {
 	name string
 	cmd  *exec.Cmd
+	in   io.WriteCloser // its stdin, which stop closes
 	mu   sync.Mutex
 	out  []string
 	more chan struct{} // closed and replaced on each line
@@ -297,6 +299,9 @@ func start(t *testing.T, ns, role string, args ...string) *proc {
 	p := &proc{name: role, cmd: exec.Command("ip", argv...), more: make(chan struct{}), done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), helperEnv+"=1")
 	p.cmd.Stderr = os.Stderr
+	if p.in, err = p.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -318,6 +323,9 @@ func start(t *testing.T, ns, role string, args ...string) *proc {
 	t.Cleanup(func() { p.kill() })
 	return p
 }
+
+// stop tells a client to end its run (it closes its stdin: see running).
+func (p *proc) stop() { _ = p.in.Close() }
 
 // kill ends the process at once (SIGKILL) and waits for it.
 func (p *proc) kill() {
