@@ -65,38 +65,55 @@ func TestTooLargeFreesTheRest(t *testing.T) {
 	check()
 }
 
+// tooLargeThenMore has a push socket send a message over the pull
+// socket's RecvMaxSize and five more behind it, all before the pull socket
+// takes the pipe (its hook holds PipeAdding until then): had the pipe been
+// up, it could close over the first message before the others were sent,
+// leaving push no peer to send them to.
 func tooLargeThenMore(t *testing.T) {
-	sink, src, pipes := ownPushPull(t, func(sink sp.Socket) {
-		require.NoError(t, sp.SetOption(sink, sp.RecvMaxSize, 100))
-	})
+	sink, err := pull.NewSocket()
+	require.NoError(t, err)
 	defer sink.Close()
+	require.NoError(t, sp.SetOption(sink, sp.RecvMaxSize, 100))
+	sent := make(chan struct{})
+	pipes := sptest.CountPipes(sink, func(ev sp.PipeEvent, _ sp.Pipe) bool {
+		if ev == sp.PipeAdding {
+			<-sent
+		}
+		return true
+	})
+	src, err := push.NewSocket()
+	require.NoError(t, err)
 	defer src.Close()
+	addr := sptest.InprocAddr()
+	_, err = sink.Listen(addr)
+	require.NoError(t, err)
+	require.NoError(t, src.Dial(addr, sp.WithDialSync(), sp.With(sp.ReconnectMin, time.Hour)))
 	ctx := sptest.Ctx(t)
 	require.NoError(t, src.Send(ctx, make([]byte, 200))) // over the limit
 	for i := range 5 {
 		require.NoError(t, src.Send(ctx, []byte{byte(i)}))
 	}
+	close(sent)
 	pipes.Wait(t, "the pipe closed over the large message", func(live, added int) bool { return live == 0 && added == 1 })
+	require.Equal(t, uint64(1), sink.Stats().Drops.TooLarge, "messages dropped as too large")
 }
 
-// ownPushPull returns a pull socket (set up by setup, if not nil, first)
-// listening on a fresh inproc address and a push socket dialed to it, once
-// their pipe has joined. No test cleanup refers to them: the caller closes
-// them, and once it returns they are unreachable, for the message check.
-func ownPushPull(t *testing.T, setup func(sink sp.Socket)) (sink, src sp.Socket, pipes *sptest.Pipes) {
+// ownPushPull returns a pull socket listening on a fresh inproc address and
+// a push socket dialed to it, once their pipe has joined. No test cleanup
+// refers to them: the caller closes them, and once it returns they are
+// unreachable, for the message check.
+func ownPushPull(t *testing.T) (sink, src sp.Socket) {
 	t.Helper()
 	sink, err := pull.NewSocket()
 	require.NoError(t, err)
-	if setup != nil {
-		setup(sink)
-	}
 	src, err = push.NewSocket()
 	require.NoError(t, err)
-	pipes = sptest.CountPipes(sink, nil)
+	pipes := sptest.CountPipes(sink, nil)
 	addr := sptest.InprocAddr()
 	_, err = sink.Listen(addr)
 	require.NoError(t, err)
 	require.NoError(t, src.Dial(addr, sp.WithDialSync(), sp.With(sp.ReconnectMin, time.Hour)))
 	pipes.WaitLive(t, 1)
-	return sink, src, pipes
+	return sink, src
 }

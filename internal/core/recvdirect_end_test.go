@@ -273,7 +273,7 @@ func TestRecvDirectCloseFreesUnread(t *testing.T) {
 // sockets are its own (no test cleanup refers to them), so that they are
 // unreachable once it returns.
 func closeWithUnread(t *testing.T) {
-	sink, src, _ := ownPushPull(t, nil) // see freed_test.go
+	sink, src := ownPushPull(t) // see freed_test.go
 	defer sink.Close()
 	defer src.Close()
 	ctx := sptest.Ctx(t)
