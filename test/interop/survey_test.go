@@ -2,6 +2,7 @@ package interop_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"os"
 	"slices"
@@ -60,12 +61,12 @@ func TestSurvey(t *testing.T) {
 // repeatedSurveyArgs returns the flags of a C surveyor that sends survey
 // again and again and prints the answers raw: a survey sent before the sp
 // respondent is connected is lost (how long that takes depends on the load
-// of the machine, not on a --delay). nngcat surveys 5 times, 1 s apart,
-// nanocat every 0.5 s until killed.
+// of the machine, not on a --delay). nngcat surveys 15 times, 1 s apart,
+// nanocat every 0.5 s until killed: enough for answerUntilPrinted's wait.
 func repeatedSurveyArgs(t *testing.T, tl tool, survey []byte) []string {
 	args := []string{tl.proto("surveyor"), "--raw", "--file", writeFile(t, survey)}
 	if tl.nng {
-		return append(args, "--interval", "1", "--count", "5")
+		return append(args, "--interval", "1", "--count", "15")
 	}
 	return append(args, "--interval", "0.5")
 }
@@ -73,12 +74,16 @@ func repeatedSurveyArgs(t *testing.T, tl tool, survey []byte) []string {
 // answerUntilPrinted answers each survey the sp respondent s receives with
 // reply, until the C surveyor c has printed it: an answer that comes after
 // the surveyor moved on to its next survey is dropped, so answer that one
-// too.
+// too. It waits up to 3×timeout in all: on a loaded machine the C tool can
+// take seconds to start, and the surveys it sends before the connection
+// are lost.
 func answerUntilPrinted(t *testing.T, s sp.Socket, c *interop.Proc, survey, reply []byte) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
+	deadline := time.Now().Add(3 * timeout)
 	for answers := 1; ; answers++ {
-		got, err := s.Recv(ctx(t))
+		rctx, cancel := context.WithDeadline(context.Background(), deadline)
+		got, err := s.Recv(rctx)
+		cancel()
 		require.NoError(t, err, "sp respondent: no survey (%d answered)", answers-1)
 		requireBytes(t, survey, got, "sp respondent received survey")
 		require.NoError(t, s.Send(ctx(t), reply))
@@ -94,7 +99,7 @@ func answerUntilPrinted(t *testing.T, s sp.Socket, c *interop.Proc, survey, repl
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the C surveyor printed no answer within %v (%d answers sent); printed %d bytes",
-				timeout, answers, len(c.Stdout()))
+				3*timeout, answers, len(c.Stdout()))
 		}
 	}
 }
