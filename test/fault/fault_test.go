@@ -200,7 +200,7 @@ func TestFaults(t *testing.T) {
 			finish(t, c, restored)
 			r := fields(c.wait(t, "result", 60*time.Second))
 			held := during(c.lines(), sc.applied, restored)
-			_, pubDropped := progressAfter(sc.servers[0].lines(), time.Now())
+			_, pubDropped := progressAfter(sc.servers[0].lines(), time.Now()) // its last "dropped N at MS"
 			t.Logf("pub/sub under %s: %v, %d received while it held, publisher dropped %d", f.name, r, held, pubDropped)
 			if f.impair != nil && held == 0 {
 				t.Errorf("the subscriber got nothing while %s held", f.name)

@@ -179,11 +179,11 @@ func pubServer(args []string) {
 	}
 }
 
-// subClient receives until stopped (see running): sub URL SECONDS. It prints "recv N at
-// UNIXMS" every 250 ms, then "result recv=N gaps=G missing=M restarts=R
-// dropped=D", where a gap is a missing run of numbers (M numbers in all), a
-// restart a number lower than the last (a new publisher), and D the
-// messages its receive queue had no room for.
+// subClient receives until stopped (see running): sub URL SECONDS. It
+// prints "recv N at UNIXMS" every 250 ms, then "result recv=N gaps=G
+// missing=M restarts=R dropped=D", where a gap is a missing run of numbers
+// (M numbers in all), a restart a number lower than the last (a new
+// publisher), and D the messages its receive queue had no room for.
 func subClient(args []string) {
 	s, _ := sub.NewSocket()
 	check(sp.SetOption(s, sub.SubscribeOption, []byte{}))
@@ -234,10 +234,11 @@ func pullServer(args []string) {
 	}
 }
 
-// pushClient sends numbered messages, one every 2 ms, until stopped (see running), to the
-// pullers at the URLs: push SECONDS URL... When a pipe leaves, it prints
-// "removed after=N", N being the last message whose Send had returned. At
-// the end, once its queues are empty, it prints "result sent=N".
+// pushClient sends numbered messages, one every 2 ms, until stopped (see
+// running), to the pullers at the URLs: push SECONDS URL... When a pipe
+// leaves, it prints "removed after=N", N being the last message whose Send
+// had returned. At the end, once its queues are empty, it prints "result
+// sent=N".
 func pushClient(args []string) {
 	s, _ := push.NewSocket()
 	var sent atomic.Int64
