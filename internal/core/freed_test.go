@@ -39,21 +39,15 @@ func rejectAfterSend(t *testing.T) {
 	client, err := req.NewSocket()
 	require.NoError(t, err)
 	defer client.Close()
-	sent := make(chan struct{})
-	server.SetPipeHook(func(ev sp.PipeEvent, _ sp.Pipe) bool {
-		if ev != sp.PipeAdding {
-			return true
-		}
-		<-sent
-		return false
-	})
+	hook, sent := holdAdding(false)
+	server.SetPipeHook(hook)
 	addr := sptest.InprocAddr()
 	_, err = server.Listen(addr)
 	require.NoError(t, err)
 	require.NoError(t, client.Dial(addr, sp.WithDialSync()))
 	ctx := sptest.Ctx(t)
 	require.NoError(t, client.Send(ctx, []byte("turned away")))
-	close(sent)
+	sent()
 	sptest.Eventually(t, "the connection turned away", func() bool { return server.Stats().Rejected > 0 })
 }
 
@@ -75,13 +69,8 @@ func tooLargeThenMore(t *testing.T) {
 	require.NoError(t, err)
 	defer sink.Close()
 	require.NoError(t, sp.SetOption(sink, sp.RecvMaxSize, 100))
-	sent := make(chan struct{})
-	pipes := sptest.CountPipes(sink, func(ev sp.PipeEvent, _ sp.Pipe) bool {
-		if ev == sp.PipeAdding {
-			<-sent
-		}
-		return true
-	})
+	hook, sent := holdAdding(true)
+	pipes := sptest.CountPipes(sink, hook)
 	src, err := push.NewSocket()
 	require.NoError(t, err)
 	defer src.Close()
@@ -94,9 +83,24 @@ func tooLargeThenMore(t *testing.T) {
 	for i := range 5 {
 		require.NoError(t, src.Send(ctx, []byte{byte(i)}))
 	}
-	close(sent)
+	sent()
 	pipes.Wait(t, "the pipe closed over the large message", func(live, added int) bool { return live == 0 && added == 1 })
 	require.Equal(t, uint64(1), sink.Stats().Drops.TooLarge, "messages dropped as too large")
+}
+
+// holdAdding returns a pipe hook that holds PipeAdding until release is
+// called and then answers accept: the dialing peer, whose side of an inproc
+// pipe is up meanwhile, sends into a connection this side does not read yet.
+func holdAdding(accept bool) (hook sp.PipeHook, release func()) {
+	sent := make(chan struct{})
+	hook = func(ev sp.PipeEvent, _ sp.Pipe) bool {
+		if ev != sp.PipeAdding {
+			return true
+		}
+		<-sent
+		return accept
+	}
+	return hook, func() { close(sent) }
 }
 
 // ownPushPull returns a pull socket listening on a fresh inproc address and
